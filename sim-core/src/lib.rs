@@ -1,4 +1,5 @@
-//! sim-core: the deterministic core of fletsim.
+//! sim-core
+pub mod fetch;
 pub mod mape;
 pub mod rng;
 pub mod time;
