@@ -1,4 +1,5 @@
 //! sim-core
+pub mod device_log;
 pub mod fetch;
 pub mod mape;
 pub mod rng;
