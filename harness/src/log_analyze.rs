@@ -50,10 +50,7 @@ pub enum LogAnalyzeError {
     #[error("{}: cannot read: {source}", path.display())]
     Unreadable { path: PathBuf, source: io::Error },
     #[error("{}: not an HGW log: {source}", path.display())]
-    NotALog {
-        path: PathBuf,
-        source: LogParseError,
-    },
+    NotALog { path: PathBuf, source: LogParseError },
     #[error("cannot write the analysis: {0}")]
     Io(#[from] io::Error),
 }
@@ -295,13 +292,9 @@ fn parse_line(raw: &str) -> Line<'_> {
         return Line::Malformed(SkipReason::NoTimestamp);
     }
     let stamp = rest.get(..TIMESTAMP_LAYOUT.len()).filter(|t| {
-        t.bytes().zip(TIMESTAMP_LAYOUT).all(|(b, &l)| {
-            if l == b'd' {
-                b.is_ascii_digit()
-            } else {
-                b == l
-            }
-        })
+        t.bytes()
+            .zip(TIMESTAMP_LAYOUT)
+            .all(|(b, &l)| if l == b'd' { b.is_ascii_digit() } else { b == l })
     });
     let after = stamp.map(|t| &rest[t.len()..]);
     let (Some(stamp), Some(after)) = (stamp, after) else {
@@ -466,11 +459,7 @@ pub fn analyze(log: &ParsedLog) -> LogAnalysis {
 }
 
 /// Statistics of the spontaneous reboots (given oldest first).
-fn statistics(
-    oldest_first: &[ParsedEntry],
-    user: usize,
-    entries: &[ParsedEntry],
-) -> RebootStatistics {
+fn statistics(oldest_first: &[ParsedEntry], user: usize, entries: &[ParsedEntry]) -> RebootStatistics {
     let synced: Vec<&ParsedEntry> = oldest_first.iter().filter(|e| e.clock_synced()).collect();
     let intervals_secs: Vec<i64> = oldest_first
         .windows(2)
@@ -478,9 +467,8 @@ fn statistics(
         .map(|w| w[1].at.to_unix_seconds() - w[0].at.to_unix_seconds())
         .filter(|&d| d >= 0)
         .collect();
-    let mean_interval_secs = (!intervals_secs.is_empty()).then(|| {
-        intervals_secs.iter().map(|&d| d as f64).sum::<f64>() / intervals_secs.len() as f64
-    });
+    let mean_interval_secs = (!intervals_secs.is_empty())
+        .then(|| intervals_secs.iter().map(|&d| d as f64).sum::<f64>() / intervals_secs.len() as f64);
     let median_interval_secs = median(&intervals_secs);
 
     let synced_times = entries.iter().filter(|e| e.clock_synced()).map(|e| e.at);
@@ -528,10 +516,7 @@ fn median(values: &[i64]) -> Option<f64> {
     }
 }
 
-fn serialize_display<T: fmt::Display, S: serde::Serializer>(
-    value: &T,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_display<T: fmt::Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
 }
 
@@ -611,24 +596,16 @@ pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
 
     if !a.user_reboots.is_empty() {
         writeln!(out)?;
-        writeln!(
-            out,
-            "User reboots (request, clean stop, the boot that followed)"
-        )?;
+        writeln!(out, "User reboots (request, clean stop, the boot that followed)")?;
         for r in &a.user_reboots {
             let stop = r.stop.as_ref().map(|e| e.listed().to_string());
             let boot = r.boot.as_ref().map(|e| e.listed().to_string());
             writeln!(out, "{}", r.request.listed())?;
+            writeln!(out, "{}", stop.as_deref().unwrap_or("      (no clean stop)"))?;
             writeln!(
                 out,
                 "{}",
-                stop.as_deref().unwrap_or("      (no clean stop)")
-            )?;
-            writeln!(
-                out,
-                "{}",
-                boot.as_deref()
-                    .unwrap_or("      (no boot within the window)")
+                boot.as_deref().unwrap_or("      (no boot within the window)")
             )?;
         }
     }
@@ -707,9 +684,7 @@ mod tests {
 
     fn entry(line: &str) -> Option<(u64, String, String)> {
         match parse_line(line) {
-            Line::Entry { index, at, message } => {
-                Some((index, at.to_string(), message.to_string()))
-            }
+            Line::Entry { index, at, message } => Some((index, at.to_string(), message.to_string())),
             _ => None,
         }
     }
@@ -725,27 +700,16 @@ mod tests {
     fn lines_parse_leniently_and_fail_clearly() {
         assert_eq!(
             entry("473. 2021-07-18 19:21:11 JavaVM正常停止(reboot)"),
-            Some((
-                473,
-                "2021-07-18 19:21:11".into(),
-                "JavaVM正常停止(reboot)".into()
-            ))
+            Some((473, "2021-07-18 19:21:11".into(), "JavaVM正常停止(reboot)".into()))
         );
         assert_eq!(
             entry("   17.\t2021-10-14 17:35:28   JavaVM起動(reboot) \r"),
-            Some((
-                17,
-                "2021-10-14 17:35:28".into(),
-                "JavaVM起動(reboot)".into()
-            ))
+            Some((17, "2021-10-14 17:35:28".into(), "JavaVM起動(reboot)".into()))
         );
         assert!(matches!(parse_line("There are 1000 entries."), Line::Other));
         assert!(matches!(parse_line("1000 entries"), Line::Other));
         assert!(matches!(parse_line("  \t "), Line::Blank));
-        assert_eq!(
-            skip_reason("5."),
-            Some("no timestamp after the index".into())
-        );
+        assert_eq!(skip_reason("5."), Some("no timestamp after the index".into()));
         assert_eq!(
             skip_reason("5. 2021-7-18 19:21:11 x"),
             Some("bad timestamp `2021-7-18 19:21:11` (expected YYYY-MM-DD HH:MM:SS)".into())

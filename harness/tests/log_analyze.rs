@@ -111,24 +111,14 @@ fn generate_evidence_log() -> String {
     // The unsynced boot: the boot's own lines by the 2019 clock, then NTP sync.
     let ntp_at = at("2021-10-06 03:14:27");
     let unsynced = |s: u64| unsynced_timestamp(SimDuration::from_secs(s));
-    set(
-        &mut slots,
-        UNSYNCED_BOOT + 3,
-        unsynced(14),
-        LogMessage::WanLinkUp,
-    );
+    set(&mut slots, UNSYNCED_BOOT + 3, unsynced(14), LogMessage::WanLinkUp);
     set(
         &mut slots,
         UNSYNCED_BOOT + 2,
         unsynced(33),
         LogMessage::PrefixDelegated,
     );
-    set(
-        &mut slots,
-        UNSYNCED_BOOT + 1,
-        unsynced(34),
-        LogMessage::Ipv6Up,
-    );
+    set(&mut slots, UNSYNCED_BOOT + 1, unsynced(34), LogMessage::Ipv6Up);
     set(
         &mut slots,
         UNSYNCED_BOOT - 1,
@@ -164,19 +154,9 @@ fn generate_evidence_log() -> String {
         set(&mut slots, index + 3, plus(t, -52), LogMessage::WanLinkUp);
         set(&mut slots, index + 2, plus(t, -30), LogMessage::Ipv6Up);
         set(&mut slots, index + 1, plus(t, -12), LogMessage::NtpSynced);
-        set(
-            &mut slots,
-            index - 1,
-            plus(t, 6),
-            LogMessage::FletsJointChecked,
-        );
+        set(&mut slots, index - 1, plus(t, 6), LogMessage::FletsJointChecked);
         set(&mut slots, index - 2, plus(t, 9), LogMessage::AppStarted);
-        set(
-            &mut slots,
-            index - 3,
-            plus(t, 14),
-            LogMessage::MapRuleReceived,
-        );
+        set(&mut slots, index - 3, plus(t, 14), LogMessage::MapRuleReceived);
         set(&mut slots, index - 4, plus(t, 15), LogMessage::MapEUp);
     }
 
@@ -249,19 +229,10 @@ fn evidence_log_holds_the_reports_lines_and_consistent_times() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1000);
     for &(index, time) in &REPORT_BOOTS {
-        assert_eq!(
-            lines[index - 1],
-            format!("{index}. {time} JavaVM起動(reboot)")
-        );
+        assert_eq!(lines[index - 1], format!("{index}. {time} JavaVM起動(reboot)"));
     }
-    assert_eq!(
-        lines[472],
-        "473. 2021-07-18 19:21:11 JavaVM正常停止(reboot)"
-    );
-    assert_eq!(
-        lines[473],
-        "474. 2021-07-18 19:21:11 ユーザ操作による再起動"
-    );
+    assert_eq!(lines[472], "473. 2021-07-18 19:21:11 JavaVM正常停止(reboot)");
+    assert_eq!(lines[473], "474. 2021-07-18 19:21:11 ユーザ操作による再起動");
     assert_eq!(text.matches("JavaVM起動(reboot)").count(), 38);
     assert_eq!(text.matches("ユーザ操作による再起動").count(), 1);
     assert_eq!(text.matches("JavaVM正常停止(reboot)").count(), 1);
@@ -308,7 +279,9 @@ fn evidence_log_lists_the_37_spontaneous_reboots_as_the_report_did() {
     // Byte for byte the report's block, less entry 469.
     let report_block = "There are 1000 entries.\n   17. 2021-10-14 17:35:28 JavaVM起動(reboot)\n   27. 2021-10-14 08:03:32 JavaVM起動(reboot)\n   51. 2021-10-10 21:27:11 JavaVM起動(reboot)\n";
     assert!(out.starts_with(report_block));
-    assert!(out.contains("  458. 2021-07-21 02:58:44 JavaVM起動(reboot)\n  490. 2021-07-15 10:47:09 JavaVM起動(reboot)\n"));
+    assert!(out.contains(
+        "  458. 2021-07-21 02:58:44 JavaVM起動(reboot)\n  490. 2021-07-15 10:47:09 JavaVM起動(reboot)\n"
+    ));
 
     let log = parse_log(&std::fs::read_to_string(evidence_path()).expect("read")).expect("parse");
     let a = analyze(&log);
@@ -350,10 +323,7 @@ fn json_output_is_one_object_with_the_same_analysis() {
     assert_eq!(v["spontaneous_reboots"][0]["kind"], "boot");
     assert_eq!(v["user_reboots"][0]["boot"]["index"], 469);
     assert_eq!(v["statistics"]["spontaneous"], 37);
-    assert_eq!(
-        v["statistics"]["hour_of_day"].as_array().map(Vec::len),
-        Some(24)
-    );
+    assert_eq!(v["statistics"]["hour_of_day"].as_array().map(Vec::len), Some(24));
     assert!(
         v["file"]
             .as_str()
@@ -408,9 +378,7 @@ fn malformed_entry_lines_are_reported_with_line_numbers_and_skipped() {
     let path = write_temp("malformed.log", text.as_bytes());
     let out = run_text(&path, false).expect("analysis");
     assert!(out.contains("\nSkipped lines (3)\n  skipped line 3: impossible date"));
-    assert!(
-        out.starts_with("There are 2 entries.\n    5. 2021-10-14 08:03:00 JavaVM起動(reboot)\n")
-    );
+    assert!(out.starts_with("There are 2 entries.\n    5. 2021-10-14 08:03:00 JavaVM起動(reboot)\n"));
 }
 
 fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
@@ -447,19 +415,13 @@ fn what_is_not_a_log_is_an_error_naming_the_file() {
         let err = run_text(&path, false).expect_err(name);
         assert_eq!(err.exit_code(), 2, "{name}");
         let message = err.to_string();
-        assert!(
-            message.contains(name) && !message.contains('\n'),
-            "{message}"
-        );
+        assert!(message.contains(name) && !message.contains('\n'), "{message}");
         match err {
             LogAnalyzeError::NotALog { source, .. } => assert_eq!(source, expected, "{name}"),
             other => panic!("{name}: {other}"),
         }
     }
-    let all_bad = write_temp(
-        "all-bad.log",
-        b"1. yesterday JavaVM\n2. 2021-13-01 00:00:00 x\n",
-    );
+    let all_bad = write_temp("all-bad.log", b"1. yesterday JavaVM\n2. 2021-13-01 00:00:00 x\n");
     let err = run_text(&all_bad, false).expect_err("all malformed");
     assert_eq!(
         err.to_string(),

@@ -331,14 +331,8 @@ mod tests {
         }
         let text = log.to_string();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines[472],
-            "473. 2021-07-18 19:21:11 JavaVM正常停止(reboot)"
-        );
-        assert_eq!(
-            lines[473],
-            "474. 2021-07-18 19:21:11 ユーザ操作による再起動"
-        );
+        assert_eq!(lines[472], "473. 2021-07-18 19:21:11 JavaVM正常停止(reboot)");
+        assert_eq!(lines[473], "474. 2021-07-18 19:21:11 ユーザ操作による再起動");
     }
 
     #[test]

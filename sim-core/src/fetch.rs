@@ -226,12 +226,7 @@ pub struct FetchReport {
 /// Draws from `rng`, in this order: the client stack's seed, the server
 /// stack's seed, the client's port, then one draw per packet sent. `capture`
 /// only decides whether packets are kept; it changes nothing else.
-pub fn run_fetch(
-    spec: &FetchSpec,
-    path: &PathConditions,
-    rng: &mut SimRng,
-    capture: bool,
-) -> FetchReport {
+pub fn run_fetch(spec: &FetchSpec, path: &PathConditions, rng: &mut SimRng, capture: bool) -> FetchReport {
     run_fetch_bounded(spec, path, rng, capture, MAX_ROUNDS)
 }
 
@@ -259,14 +254,7 @@ fn run_fetch_bounded(
     let client_port = EPHEMERAL_BASE + (rng.next_u32() >> 18) as u16;
 
     let mut link = Link::new(path, rng, capture);
-    let (result, end) = exchange(
-        spec,
-        &mut link,
-        client_seed,
-        server_seed,
-        client_port,
-        max_rounds,
-    );
+    let (result, end) = exchange(spec, &mut link, client_seed, server_seed, client_port, max_rounds);
     let elapsed = match (&result, end) {
         (FetchResult::TimedOut, _) => spec.timeout,
         (_, t) => SimDuration::from_micros(t.total_micros().unsigned_abs()),
@@ -283,10 +271,7 @@ fn run_fetch_bounded(
 /// Checks what smoltcp would panic on or what would break the HTTP framing.
 fn validate(spec: &FetchSpec) -> Result<(), SpecError> {
     let usable = |a: &Ipv6Address| !a.is_unspecified() && !a.is_multicast();
-    if !usable(&spec.client_addr)
-        || !usable(&spec.server_addr)
-        || spec.client_addr == spec.server_addr
-    {
+    if !usable(&spec.client_addr) || !usable(&spec.server_addr) || spec.client_addr == spec.server_addr {
         return Err(SpecError::Address);
     }
     if spec.server_port == 0 {
@@ -300,9 +285,7 @@ fn validate(spec: &FetchSpec) -> Result<(), SpecError> {
         return Err(SpecError::Path);
     }
     if let ServerBehaviour::Respond {
-        status,
-        content_type,
-        ..
+        status, content_type, ..
     } = &spec.behaviour
     {
         let ct_ok = content_type.bytes().all(|b| (0x20..=0x7e).contains(&b));
@@ -385,10 +368,10 @@ fn exchange(
                 return (FetchResult::TimedOut, now);
             }
             let before = link.activity();
-            let mut busy = client_if.poll(now, &mut link.end(true), &mut client_set)
-                == PollResult::SocketStateChanged;
-            busy |= server_if.poll(now, &mut link.end(false), &mut server_set)
-                == PollResult::SocketStateChanged;
+            let mut busy =
+                client_if.poll(now, &mut link.end(true), &mut client_set) == PollResult::SocketStateChanged;
+            busy |=
+                server_if.poll(now, &mut link.end(false), &mut server_set) == PollResult::SocketStateChanged;
             busy |= link.activity() != before;
             if let Some(h) = server_handle {
                 busy |= server.step(now, server_set.get_mut::<tcp::Socket>(h));
@@ -423,19 +406,12 @@ fn exchange(
 }
 
 /// A stack with one address (a /128: the peer is reached through a default route via itself).
-fn interface(
-    dev: &mut End<'_, '_>,
-    addr: Ipv6Address,
-    peer: Ipv6Address,
-    seed: u64,
-) -> Option<Interface> {
+fn interface(dev: &mut End<'_, '_>, addr: Ipv6Address, peer: Ipv6Address, seed: u64) -> Option<Interface> {
     let mut config = Config::new(HardwareAddress::Ip);
     config.random_seed = seed;
     let mut iface = Interface::new(config, dev, Instant::ZERO);
     let mut pushed = false;
-    iface.update_ip_addrs(|addrs| {
-        pushed = addrs.push(IpCidr::new(IpAddress::Ipv6(addr), 128)).is_ok()
-    });
+    iface.update_ip_addrs(|addrs| pushed = addrs.push(IpCidr::new(IpAddress::Ipv6(addr), 128)).is_ok());
     let routed = iface.routes_mut().add_default_ipv6_route(peer).is_ok();
     (pushed && routed).then_some(iface)
 }
@@ -699,9 +675,8 @@ impl ClientApp {
             match parse_response_head(&self.response) {
                 Ok(Some(head)) => {
                     // Content-Length is bounded by MAX_RESPONSE_BODY, so this fits.
-                    self.response.reserve(
-                        (head.head_len + head.content_length).saturating_sub(self.response.len()),
-                    );
+                    self.response
+                        .reserve((head.head_len + head.content_length).saturating_sub(self.response.len()));
                     self.head = Some(head);
                 }
                 Ok(None) => {}
@@ -974,9 +949,7 @@ fn parse_response_head(buf: &[u8]) -> Result<Option<ResponseHead>, ResponseError
             {
                 return Err(ResponseError::BadContentLength);
             }
-            let n = value
-                .iter()
-                .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+            let n = value.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
             content_length = Some(n);
         }
     }
@@ -984,8 +957,7 @@ fn parse_response_head(buf: &[u8]) -> Result<Option<ResponseHead>, ResponseError
     if content_length > MAX_RESPONSE_BODY {
         return Err(ResponseError::BodyTooLarge);
     }
-    let content_length =
-        usize::try_from(content_length).map_err(|_| ResponseError::BodyTooLarge)?;
+    let content_length = usize::try_from(content_length).map_err(|_| ResponseError::BodyTooLarge)?;
     Ok(Some(ResponseHead {
         status,
         head_len: end + 4,
@@ -1024,14 +996,11 @@ fn parse_status_line(line: &[u8]) -> Option<u16> {
     if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if !reason.is_empty()
-        && (reason[0] != b' ' || reason.iter().any(|b| b.is_ascii_control() && *b != b'\t'))
+    if !reason.is_empty() && (reason[0] != b' ' || reason.iter().any(|b| b.is_ascii_control() && *b != b'\t'))
     {
         return None;
     }
-    let status = code
-        .iter()
-        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+    let status = code.iter().fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
     (100..=599).contains(&status).then_some(status)
 }
 
@@ -1162,12 +1131,7 @@ mod tests {
         assert!(response.starts_with(&head), "{response}");
         assert!(response.ends_with(std::str::from_utf8(&rule_json()).expect("utf8")));
         // Offsets never go backwards.
-        assert!(
-            report
-                .packets
-                .windows(2)
-                .all(|w| w[0].offset <= w[1].offset)
-        );
+        assert!(report.packets.windows(2).all(|w| w[0].offset <= w[1].offset));
     }
 
     #[test]
@@ -1177,10 +1141,7 @@ mod tests {
         let a = run(&s, &lossy, 42, true);
         let b = run(&s, &lossy, 42, true);
         assert_eq!(a, b);
-        assert!(
-            a.packets_lost > 0,
-            "10% loss over ~60 packets should lose some"
-        );
+        assert!(a.packets_lost > 0, "10% loss over ~60 packets should lose some");
         let c = run(&s, &lossy, 43, true);
         assert_ne!(a, c);
         assert_ne!(a.packets, c.packets);
@@ -1331,11 +1292,7 @@ mod tests {
             assert_eq!(report.elapsed, SimDuration::from_mins(2));
             // Only SYN retransmissions, all lost, with exponential backoff (1+2+4+...+60 s).
             assert_eq!(report.packets_lost, report.packets_sent);
-            assert!(
-                (5..=10).contains(&report.packets_sent),
-                "{}",
-                report.packets_sent
-            );
+            assert!((5..=10).contains(&report.packets_sent), "{}", report.packets_sent);
         }
     }
 
@@ -1431,12 +1388,7 @@ mod tests {
         ];
         for (bytes, expected) in cases {
             let report = run(&spec(raw(bytes)), &clean(5), 12, false);
-            assert_eq!(
-                report.result,
-                expected,
-                "{:?}",
-                String::from_utf8_lossy(bytes)
-            );
+            assert_eq!(report.result, expected, "{:?}", String::from_utf8_lossy(bytes));
         }
     }
 
@@ -1446,10 +1398,7 @@ mod tests {
         s.path = "/rule\r\nX-Injected: 1".into();
         let report = run(&s, &clean(5), 13, false);
         assert_eq!(report.result, FetchResult::InvalidSpec(SpecError::Path));
-        assert_eq!(
-            (report.packets_sent, report.elapsed),
-            (0, SimDuration::ZERO)
-        );
+        assert_eq!((report.packets_sent, report.elapsed), (0, SimDuration::ZERO));
         let mut s = spec(respond(rule_json()));
         s.server_addr = Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
         assert_eq!(

@@ -33,11 +33,7 @@ pub enum MapeError {
         example: &'static str,
     },
     #[error("{family} prefix length {len} is out of range (at most {max})")]
-    PrefixLenOutOfRange {
-        family: &'static str,
-        len: u8,
-        max: u8,
-    },
+    PrefixLenOutOfRange { family: &'static str, len: u8, max: u8 },
     #[error("EA-bits length {ea_len} is out of range (at most {MAX_EA_LEN})")]
     EaLenOutOfRange { ea_len: u8 },
     #[error("rule IPv6 prefix length {rule_len} plus EA-bits length {ea_len} exceeds 128 bits")]
@@ -46,9 +42,7 @@ pub enum MapeError {
     PsidOffsetOutOfRange { psid_offset: u8 },
     #[error("PSID length {psid_len} is out of range (at most {PORT_BITS})")]
     PsidLenOutOfRange { psid_len: u8 },
-    #[error(
-        "PSID offset {psid_offset} plus PSID length {psid_len} exceeds the {PORT_BITS} bits of a port"
-    )]
+    #[error("PSID offset {psid_offset} plus PSID length {psid_len} exceeds the {PORT_BITS} bits of a port")]
     PortBitsExceeded { psid_offset: u8, psid_len: u8 },
     #[error("PSID {psid} does not fit in {psid_len} bits")]
     PsidOutOfRange { psid: u16, psid_len: u8 },
@@ -79,10 +73,7 @@ pub enum MapeError {
     )]
     PortSetOnPrefix { ipv4_len: u8, psid_len: u8 },
     #[error("{prefix} is not covered by any {vne} MAP rule")]
-    NoRuleForPrefix {
-        prefix: Ipv6Prefix,
-        vne: &'static str,
-    },
+    NoRuleForPrefix { prefix: Ipv6Prefix, vne: &'static str },
     #[error("{vne} uses DS-Lite (AFTR {aftr_name}), not MAP-E")]
     NotMapE {
         vne: &'static str,
@@ -114,11 +105,7 @@ const fn mask32(len: u8) -> u32 {
 
 /// The low `bits` bits set (`bits` >= 64 gives all ones).
 const fn low_bits(bits: u8) -> u64 {
-    if bits >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    }
+    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
 }
 
 /// Splits `ADDRESS/LENGTH`, or says why it cannot.
@@ -508,8 +495,7 @@ impl PortSet {
 
     /// Whether `port` belongs to the set.
     pub fn contains(&self, port: u16) -> bool {
-        !self.is_restricted()
-            || psid_of_port(port, self.psid_offset, self.psid_len) == Some(self.psid)
+        !self.is_restricted() || psid_of_port(port, self.psid_offset, self.psid_len) == Some(self.psid)
     }
 
     /// Number of contiguous ranges (`2^a - 1`, or 1).
@@ -590,11 +576,7 @@ impl MapeConfig {
 }
 
 /// The MAP-E configuration of End-user prefix `prefix` under `rule` (RFC 7597 §5).
-pub fn compute(
-    prefix: Ipv6Prefix,
-    rule: &MapRule,
-    iid: IidLayout,
-) -> Result<MapeConfig, MapeError> {
+pub fn compute(prefix: Ipv6Prefix, rule: &MapRule, iid: IidLayout) -> Result<MapeConfig, MapeError> {
     let n = rule.ipv6_prefix.prefix_len();
     let r = rule.ipv4_prefix.prefix_len();
     let o = rule.ea_len;
@@ -665,11 +647,7 @@ pub fn compute(
         {
             return Err(MapeError::PsidMismatch { given, derived });
         }
-        (
-            Ipv4Prefix::host(Ipv4Addr::from_bits(r4 | suffix)),
-            k,
-            derived,
-        )
+        (Ipv4Prefix::host(Ipv4Addr::from_bits(r4 | suffix)), k, derived)
     } else if o == p {
         // Full address; a PSID only when provisioned explicitly (e.g. o = 0, r = 32).
         let suffix = u32::try_from(ea).unwrap_or(0);
@@ -1133,10 +1111,7 @@ mod tests {
         rule.psid_len = Some(6);
         assert_eq!(
             compute(v6("240b:10:3f6c:d400::/56"), &rule, IidLayout::Draft03),
-            Err(MapeError::PsidLenMismatch {
-                given: 6,
-                derived: 8
-            })
+            Err(MapeError::PsidLenMismatch { given: 6, derived: 8 })
         );
     }
 
@@ -1151,12 +1126,8 @@ mod tests {
         let cfg = compute(v6("240b:10:3f6c:d4ab::/64"), &rule, IidLayout::Draft03).expect("ok");
         assert_eq!(cfg.ce_address, addr6("240b:10:3f6c:d4ab:6a:483f:6c00:d400"));
         // Longer than /64: the prefix overwrites the interface id's leading bits.
-        let cfg =
-            compute(v6("240b:10:3f6c:d400:ff00::/72"), &rule, IidLayout::Draft03).expect("ok");
-        assert_eq!(
-            cfg.ce_address,
-            addr6("240b:10:3f6c:d400:ff6a:483f:6c00:d400")
-        );
+        let cfg = compute(v6("240b:10:3f6c:d400:ff00::/72"), &rule, IidLayout::Draft03).expect("ok");
+        assert_eq!(cfg.ce_address, addr6("240b:10:3f6c:d400:ff6a:483f:6c00:d400"));
         let cfg = compute(v6("240b:10:3f6c:d400::1/128"), &rule, IidLayout::Draft03).expect("ok");
         assert_eq!(cfg.ce_address, addr6("240b:10:3f6c:d400::1"));
     }
@@ -1255,16 +1226,14 @@ mod tests {
                         for k in [None, Some(0u8), Some(8), Some(16), Some(255)] {
                             let rule = MapRule {
                                 ipv6_prefix: Ipv6Prefix::new(addr6("2001:db8::"), n).expect("n"),
-                                ipv4_prefix: Ipv4Prefix::new(Ipv4Addr::new(192, 0, 2, 0), r)
-                                    .expect("r"),
+                                ipv4_prefix: Ipv4Prefix::new(Ipv4Addr::new(192, 0, 2, 0), r).expect("r"),
                                 ea_len: o,
                                 psid_offset: a,
                                 psid_len: k,
                                 psid: k.map(|_| 3),
                             };
                             for &l in &lens6 {
-                                let p =
-                                    Ipv6Prefix::new(addr6("2001:db8:ffff:ffff::"), l).expect("l");
+                                let p = Ipv6Prefix::new(addr6("2001:db8:ffff:ffff::"), l).expect("l");
                                 if let Ok(cfg) = compute(p, &rule, IidLayout::Rfc7597) {
                                     let total: u32 = cfg
                                         .ports
@@ -1318,7 +1287,8 @@ mod tests {
         );
         let back: MapRule = serde_json::from_str(&json).expect("deserialize");
         assert_eq!(back, rule);
-        let bad = r#"{"ipv6_prefix":"240b:10::/300","ipv4_prefix":"106.72.0.0/15","ea_len":25,"psid_offset":4}"#;
+        let bad =
+            r#"{"ipv6_prefix":"240b:10::/300","ipv4_prefix":"106.72.0.0/15","ea_len":25,"psid_offset":4}"#;
         assert!(serde_json::from_str::<MapRule>(bad).is_err());
 
         let cfg = compute(v6("240b:10:3f6c:d400::/56"), &rule, IidLayout::Draft03).expect("ok");
@@ -1339,10 +1309,7 @@ mod tests {
         for alias in ["ocn", "ocn-vc", "OCN-Virtual-Connect"] {
             assert_eq!(vne_preset(alias).map(|p| p.name), Some("ocn"), "{alias}");
         }
-        assert_eq!(
-            vne_preset("ds-lite-transix").map(|p| p.name),
-            Some("transix")
-        );
+        assert_eq!(vne_preset("ds-lite-transix").map(|p| p.name), Some("transix"));
         assert!(vne_preset("biglobe").is_none());
 
         let v6plus = vne_preset("v6plus").expect("preset");

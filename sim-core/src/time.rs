@@ -175,7 +175,7 @@ impl fmt::Display for SimDuration {
         if ns < 1_000_000_000 {
             // Below a second: the largest unit that divides it, else ms with decimals.
             for (unit, per) in &UNITS[4..] {
-                if ns % per == 0 {
+                if ns.is_multiple_of(*per) {
                     return write!(f, "{}{unit}", ns / per);
                 }
             }
@@ -287,7 +287,14 @@ impl CivilDateTime {
             && hour < 24
             && minute < 60
             && second < 60;
-        valid.then_some(CivilDateTime { year, month, day, hour, minute, second })
+        valid.then_some(CivilDateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        })
     }
 
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DDTHH:MM[:SS]`.
@@ -410,7 +417,9 @@ pub struct Calendar {
 
 impl Calendar {
     pub fn new(start: CivilDateTime) -> Calendar {
-        Calendar { start_unix: start.to_unix_seconds() }
+        Calendar {
+            start_unix: start.to_unix_seconds(),
+        }
     }
     /// The local date and time of a simulated instant (seconds truncated).
     pub fn at(&self, t: SimTime) -> CivilDateTime {
@@ -451,10 +460,16 @@ mod tests {
         assert_eq!(SimDuration::parse("90"), Err(DurationParseError::MissingUnit));
         assert_eq!(SimDuration::parse("-5m"), Err(DurationParseError::Negative));
         assert_eq!(SimDuration::parse("m5"), Err(DurationParseError::Malformed));
-        assert_eq!(SimDuration::parse("5y"), Err(DurationParseError::UnknownUnit("y".into())));
+        assert_eq!(
+            SimDuration::parse("5y"),
+            Err(DurationParseError::UnknownUnit("y".into()))
+        );
         assert_eq!(SimDuration::parse(""), Err(DurationParseError::Empty));
         assert_eq!(SimDuration::parse("1.2.3s"), Err(DurationParseError::Malformed));
-        assert_eq!(SimDuration::parse("99999999999d"), Err(DurationParseError::TooLarge));
+        assert_eq!(
+            SimDuration::parse("99999999999d"),
+            Err(DurationParseError::TooLarge)
+        );
     }
 
     #[test]
@@ -477,14 +492,20 @@ mod tests {
     fn calendar_round_trips_and_knows_leap_years() {
         let t = CivilDateTime::new(2021, 7, 18, 19, 21, 11).expect("valid");
         assert_eq!(CivilDateTime::from_unix_seconds(t.to_unix_seconds()), t);
-        assert_eq!(CivilDateTime::date(2019, 1, 1).map(|d| d.to_unix_seconds()), Some(1_546_300_800));
+        assert_eq!(
+            CivilDateTime::date(2019, 1, 1).map(|d| d.to_unix_seconds()),
+            Some(1_546_300_800)
+        );
         assert!(CivilDateTime::date(2021, 2, 29).is_none());
         assert!(CivilDateTime::date(2024, 2, 29).is_some());
         let cal = Calendar::new(CivilDateTime::date(2021, 4, 19).expect("valid"));
         let later = cal.at(SimTime::ZERO + SimDuration::from_days(13) + SimDuration::from_hours(3));
         assert_eq!(later.to_string(), "2021-05-02 03:00:00");
         assert_eq!(CivilDateTime::parse("2021-07-18 19:21:11"), Some(t));
-        assert_eq!(CivilDateTime::parse("2021-07-18T19:21"), CivilDateTime::new(2021, 7, 18, 19, 21, 0));
+        assert_eq!(
+            CivilDateTime::parse("2021-07-18T19:21"),
+            CivilDateTime::new(2021, 7, 18, 19, 21, 0)
+        );
         assert_eq!(CivilDateTime::parse("2021-13-01"), None);
         // 2021-07-18 was a Sunday.
         assert_eq!(t.weekday(), 6);
