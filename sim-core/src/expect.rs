@@ -1,0 +1,503 @@
+//! Expectations: short statements over outcome paths, judged after a run.
+//!
+//! `PATH OP VALUE`, e.g. `ipv4.first_up <= 3m`, `ipv4.first_up == never`,
+//! `gateway.stuck_at == software-distribution`, `ipv6.availability >= 99.5%`,
+//! `boots[2].ipv4_up > 10m`, `boots[last].cause == user`.
+//!
+//! The right side may also be another path (`ipv6.last_up_at < ipv4.last_up_at`):
+//! any text with a `.` or `[` that does not start with a digit.
+//!
+//! Paths walk the outcome's JSON form: `a.b` for fields, `[N]` (from 1) or
+//! `[last]` for list items. The value's kind decides how the outcome's field
+//! is read: a duration (`90s`, `never`), a number (`3`, `2.5`, `99%`), a
+//! boolean, or a name.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::time::SimDuration;
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    const ALL: [(&'static str, Op); 6] = [
+        ("==", Op::Eq),
+        ("!=", Op::Ne),
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ];
+    pub fn symbol(self) -> &'static str {
+        Op::ALL.iter().find(|(_, o)| *o == self).map_or("?", |(s, _)| s)
+    }
+    fn holds(self, ord: Ordering) -> bool {
+        match self {
+            Op::Eq => ord == Ordering::Equal,
+            Op::Ne => ord != Ordering::Equal,
+            Op::Lt => ord == Ordering::Less,
+            Op::Le => ord != Ordering::Greater,
+            Op::Gt => ord == Ordering::Greater,
+            Op::Ge => ord != Ordering::Less,
+        }
+    }
+    fn is_ordering(self) -> bool {
+        !matches!(self, Op::Eq | Op::Ne)
+    }
+}
+
+/// The right-hand side of an expectation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    /// A duration; `None` is `never`, later than every duration.
+    Duration(Option<SimDuration>),
+    Number(f64),
+    Bool(bool),
+    Name(String),
+    /// Another outcome path, compared by the kind of value found there.
+    Path(Vec<Segment>),
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Duration(Some(d)) => write!(f, "{d}"),
+            Literal::Duration(None) => f.write_str("never"),
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Name(s) => f.write_str(s),
+            Literal::Path(p) => f.write_str(&path_text(p)),
+        }
+    }
+}
+
+/// One step of a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Field(String),
+    /// A list item, from 1.
+    Item(usize),
+    Last,
+}
+
+/// A parsed expectation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    /// The text as written.
+    pub text: String,
+    pub path: Vec<Segment>,
+    pub op: Op,
+    pub value: Literal,
+}
+
+/// Why an expectation's text did not parse, or its path does not exist.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExpectError {
+    #[error("expected `PATH OP VALUE` with OP one of == != < <= > >= (e.g. `ipv4.first_up <= 3m`)")]
+    Shape,
+    #[error("bad path `{0}` (fields joined by `.`, list items as `[1]` or `[last]`)")]
+    Path(String),
+    #[error(
+        "`{0}` is not a value (accepted: a duration like 90s or `never`, a number, a percentage like 99.5%, true/false, or a name like software-distribution)"
+    )]
+    Value(String),
+    #[error("`{op}` needs a duration or a number, not `{value}`")]
+    Unordered { op: &'static str, value: String },
+    #[error("the outcome has no `{path}`; at `{at}` it has: {available}")]
+    UnknownPath {
+        path: String,
+        at: String,
+        available: String,
+    },
+}
+
+impl Expectation {
+    pub fn parse(text: &str) -> Result<Expectation, ExpectError> {
+        let trimmed = text.trim();
+        let (at, symbol, op) = Op::ALL
+            .iter()
+            .filter_map(|(s, o)| trimmed.find(s).map(|i| (i, *s, *o)))
+            .min_by_key(|(i, s, _)| (*i, std::cmp::Reverse(s.len())))
+            .ok_or(ExpectError::Shape)?;
+        let lhs = trimmed[..at].trim();
+        let rhs = trimmed[at + symbol.len()..].trim();
+        if lhs.is_empty() || rhs.is_empty() || Op::ALL.iter().any(|(s, _)| rhs.contains(s)) {
+            return Err(ExpectError::Shape);
+        }
+        let path = parse_path(lhs)?;
+        let value = parse_literal(rhs)?;
+        if op.is_ordering() && matches!(value, Literal::Bool(_) | Literal::Name(_)) {
+            return Err(ExpectError::Unordered {
+                op: op.symbol(),
+                value: rhs.to_string(),
+            });
+        }
+        Ok(Expectation {
+            text: trimmed.to_string(),
+            path,
+            op,
+            value,
+        })
+    }
+
+    /// The path as text, e.g. `boots[2].ipv4_up`.
+    pub fn path_text(&self) -> String {
+        path_text(&self.path)
+    }
+
+    /// Checks that the path exists in an outcome of this shape (lists may be of any length).
+    pub fn check_path(&self, shape: &Value) -> Result<(), ExpectError> {
+        check_path(&self.path, shape)?;
+        if let Literal::Path(other) = &self.value {
+            check_path(other, shape)?;
+        }
+        Ok(())
+    }
+
+    /// Judges the expectation against an outcome's JSON form.
+    pub fn judge(&self, outcome: &Value) -> Verdict {
+        let Some(actual) = lookup(outcome, &self.path) else {
+            return Verdict {
+                passed: false,
+                actual: "<missing>".to_string(),
+            };
+        };
+        let shown = show(actual);
+        let ord = match &self.value {
+            Literal::Path(other) => match lookup(outcome, other) {
+                Some(rhs) => compare_values(actual, rhs),
+                None => {
+                    return Verdict {
+                        passed: false,
+                        actual: format!("{shown} vs <missing>"),
+                    };
+                }
+            },
+            literal => compare_literal(actual, literal),
+        };
+        let shown = match &self.value {
+            Literal::Path(other) => format!(
+                "{shown} vs {}",
+                lookup(outcome, other).map_or_else(String::new, show)
+            ),
+            _ => shown,
+        };
+        Verdict {
+            passed: ord.is_some_and(|o| self.op.holds(o)),
+            actual: shown,
+        }
+    }
+}
+
+/// Checks that a path exists in an outcome of this shape.
+fn check_path(path: &[Segment], shape: &Value) -> Result<(), ExpectError> {
+    {
+        let mut node = shape;
+        let mut walked: Vec<Segment> = Vec::new();
+        for seg in path {
+            let next = match (seg, node) {
+                (Segment::Field(name), Value::Object(map)) => map.get(name),
+                (Segment::Item(_) | Segment::Last, Value::Array(items)) => items.first(),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => {
+                    let available = match node {
+                        Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
+                        Value::Array(_) => "list items [1], [2], …, [last]".to_string(),
+                        _ => "nothing below it (it is a value)".to_string(),
+                    };
+                    let at = if walked.is_empty() {
+                        "the top".to_string()
+                    } else {
+                        path_text(&walked)
+                    };
+                    return Err(ExpectError::UnknownPath {
+                        path: path_text(path),
+                        at,
+                        available,
+                    });
+                }
+            }
+            walked.push(seg.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Compares an outcome value with a literal, by the literal's kind; `None` when they do not compare.
+fn compare_literal(actual: &Value, literal: &Literal) -> Option<Ordering> {
+    match (literal, actual) {
+        (Literal::Duration(want), Value::Null) => Some(compare_durations(None, *want)),
+        (Literal::Duration(want), Value::String(s)) => SimDuration::parse(s)
+            .ok()
+            .map(|d| compare_durations(Some(d), *want)),
+        (Literal::Number(want), Value::Number(n)) => n.as_f64().and_then(|x| x.partial_cmp(want)),
+        (Literal::Bool(want), Value::Bool(b)) => Some(b.cmp(want)),
+        (Literal::Name(want), Value::String(s)) => Some(s.as_str().cmp(want.as_str())),
+        _ => None,
+    }
+}
+
+/// Compares two outcome values of the same kind (durations, `null` = never, numbers, names, booleans).
+fn compare_values(a: &Value, b: &Value) -> Option<Ordering> {
+    let as_duration = |v: &Value| match v {
+        Value::Null => Some(None),
+        Value::String(s) => SimDuration::parse(s).ok().map(Some),
+        _ => None,
+    };
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        _ => match (as_duration(a), as_duration(b)) {
+            (Some(x), Some(y)) => Some(compare_durations(x, y)),
+            _ => match (a, b) {
+                (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+                _ => None,
+            },
+        },
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Whether an expectation held, and the value it saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub passed: bool,
+    pub actual: String,
+}
+
+fn compare_durations(actual: Option<SimDuration>, want: Option<SimDuration>) -> Ordering {
+    // `never` is later than every duration.
+    match (actual, want) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(a), Some(b)) => a.cmp(&b),
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "never".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn lookup<'v>(root: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    let mut node = root;
+    for seg in path {
+        node = match (seg, node) {
+            (Segment::Field(name), Value::Object(map)) => map.get(name)?,
+            (Segment::Item(n), Value::Array(items)) => items.get(n.checked_sub(1)?)?,
+            (Segment::Last, Value::Array(items)) => items.last()?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+fn path_text(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Segment::Field(name) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Segment::Item(n) => out.push_str(&format!("[{n}]")),
+            Segment::Last => out.push_str("[last]"),
+        }
+    }
+    out
+}
+
+fn parse_path(text: &str) -> Result<Vec<Segment>, ExpectError> {
+    let bad = || ExpectError::Path(text.to_string());
+    let mut path = Vec::new();
+    for part in text.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        let name_ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !name_ok {
+            return Err(bad());
+        }
+        path.push(Segment::Field(name.to_string()));
+        while !rest.is_empty() {
+            let close = rest.find(']').ok_or_else(bad)?;
+            let inner = rest.get(1..close).ok_or_else(bad)?;
+            path.push(match inner {
+                "last" => Segment::Last,
+                n => match n.parse::<usize>() {
+                    Ok(i) if i >= 1 => Segment::Item(i),
+                    _ => return Err(bad()),
+                },
+            });
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err(bad());
+            }
+        }
+    }
+    Ok(path)
+}
+
+fn parse_literal(text: &str) -> Result<Literal, ExpectError> {
+    let unquoted = text.trim_matches(|c| c == '"' || c == '\'');
+    if text.len() >= 2 && unquoted.len() + 2 == text.len() {
+        return Ok(Literal::Name(unquoted.to_string()));
+    }
+    match text {
+        "never" => return Ok(Literal::Duration(None)),
+        "true" => return Ok(Literal::Bool(true)),
+        "false" => return Ok(Literal::Bool(false)),
+        _ => {}
+    }
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        // An address compares as a name: `ipv4.address == 106.72.63.108`.
+        return Ok(Literal::Name(text.to_string()));
+    }
+    if let Some(pct) = text.strip_suffix('%') {
+        return pct
+            .trim()
+            .parse::<f64>()
+            .map(Literal::Number)
+            .map_err(|_| ExpectError::Value(text.into()));
+    }
+    if let Ok(n) = text.parse::<f64>()
+        && n.is_finite()
+    {
+        return Ok(Literal::Number(n));
+    }
+    if text.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return SimDuration::parse(text)
+            .map(|d| Literal::Duration(Some(d)))
+            .map_err(|_| ExpectError::Value(text.into()));
+    }
+    if text.contains(['.', '[']) && text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return parse_path(text)
+            .map(Literal::Path)
+            .map_err(|_| ExpectError::Value(text.into()));
+    }
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':' || c == '/')
+    {
+        return Ok(Literal::Name(text.to_string()));
+    }
+    Err(ExpectError::Value(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn outcome() -> Value {
+        json!({
+            "ipv4": {"first_up": null, "availability": 99.5, "up_at_end": false},
+            "ipv6": {"first_up": "12.5s"},
+            "gateway": {"stuck_at": "software-distribution", "boots": 2},
+            "boots": [{"ipv4_up": "3m"}, {"ipv4_up": null, "cause": "user"}]
+        })
+    }
+
+    fn judge(text: &str) -> Verdict {
+        Expectation::parse(text).expect("parses").judge(&outcome())
+    }
+
+    #[test]
+    fn durations_and_never() {
+        assert!(judge("ipv6.first_up <= 1m").passed);
+        assert!(!judge("ipv6.first_up > 1m").passed);
+        assert!(judge("ipv4.first_up == never").passed);
+        assert!(!judge("ipv4.first_up <= 3m").passed);
+        assert_eq!(judge("ipv4.first_up <= 3m").actual, "never");
+        assert!(judge("ipv4.first_up > 100d").passed);
+        assert!(judge("boots[1].ipv4_up == 3m").passed);
+        assert!(judge("boots[last].ipv4_up == never").passed);
+        // Path against path: 3m is earlier than never.
+        assert!(judge("boots[1].ipv4_up < boots[2].ipv4_up").passed);
+        assert!(judge("ipv6.first_up < boots[1].ipv4_up").passed);
+        assert!(!judge("ipv6.first_up > boots[1].ipv4_up").passed);
+        assert_eq!(judge("ipv6.first_up > boots[1].ipv4_up").actual, "12.5s vs 3m");
+    }
+
+    #[test]
+    fn numbers_names_and_booleans() {
+        assert!(judge("ipv4.availability >= 99%").passed);
+        assert!(!judge("ipv4.availability > 99.5").passed);
+        assert!(judge("gateway.boots == 2").passed);
+        assert!(judge("gateway.stuck_at == software-distribution").passed);
+        assert!(judge("gateway.stuck_at != rule-fetch").passed);
+        assert!(judge("ipv4.up_at_end == false").passed);
+        assert!(judge("boots[2].cause == \"user\"").passed);
+        // A type mismatch never passes.
+        assert!(!judge("gateway.stuck_at == 3").passed);
+        assert_eq!(judge("boots[9].ipv4_up == never").actual, "<missing>");
+    }
+
+    #[test]
+    fn malformed_expectations_are_errors() {
+        assert_eq!(Expectation::parse("ipv4.first_up"), Err(ExpectError::Shape));
+        assert_eq!(Expectation::parse("<= 3m"), Err(ExpectError::Shape));
+        assert!(matches!(
+            Expectation::parse("ipv4..x == 1"),
+            Err(ExpectError::Path(_))
+        ));
+        assert!(matches!(
+            Expectation::parse("boots[0].x == 1"),
+            Err(ExpectError::Path(_))
+        ));
+        assert!(matches!(
+            Expectation::parse("a == 3 parsecs"),
+            Err(ExpectError::Value(_))
+        ));
+        assert!(matches!(
+            Expectation::parse("a < software"),
+            Err(ExpectError::Unordered { .. })
+        ));
+        assert!(matches!(
+            Expectation::parse("a == 5y"),
+            Err(ExpectError::Value(_))
+        ));
+    }
+
+    #[test]
+    fn paths_are_checked_against_the_outcome_shape() {
+        let e = Expectation::parse("ipv4.first_upp <= 3m").expect("parses");
+        let err = e.check_path(&outcome()).expect_err("unknown");
+        assert!(err.to_string().contains("first_up"), "{err}");
+        assert!(
+            Expectation::parse("boots[7].ipv4_up <= 3m")
+                .expect("parses")
+                .check_path(&outcome())
+                .is_ok()
+        );
+    }
+}

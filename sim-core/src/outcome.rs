@@ -1,0 +1,139 @@
+//! The outcome of one run: plain serializable data.
+//!
+//! Outcomes are what expectations judge, what `--json` prints and what
+//! snapshots pin, so every field is deterministic (no wall clock, no
+//! addresses, fixed key order) and durations print with units (`2m14s`),
+//! `null` meaning never.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::time::SimDuration;
+
+/// A duration in an outcome, kept to the millisecond; serialized as `"2m14.302s"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur(pub SimDuration);
+
+impl Dur {
+    /// Rounds to the millisecond, the precision outcomes keep.
+    pub fn of(d: SimDuration) -> Dur {
+        Dur(SimDuration::from_millis((d.as_nanos() + 500_000) / 1_000_000))
+    }
+}
+
+impl fmt::Display for Dur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dur, D::Error> {
+        let text = String::deserialize(d)?;
+        SimDuration::parse(&text)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Everything a run produced that a user may judge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub gateway: GatewayOutcome,
+    pub ipv6: FamilyOutcome,
+    pub ipv4: FamilyOutcome,
+    /// One entry per boot, in order.
+    pub boots: Vec<BootOutcome>,
+    /// Per LAN client profile.
+    pub lan: BTreeMap<String, ClientOutcome>,
+    pub trace: TraceSummary,
+}
+
+/// The gateway as a whole.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GatewayOutcome {
+    pub name: String,
+    pub model: String,
+    /// How many times it booted (the first power-on included).
+    pub boots: u32,
+    pub reboots: RebootCounts,
+    /// The bring-up step it was waiting at when the run ended (`none` when IPv4 was up).
+    pub stuck_at: String,
+    /// Complete bundle downloads from Flets Joint.
+    pub bundle_downloads: u32,
+    /// Rule fetches (attempts) and how many failed.
+    pub rule_fetches: u32,
+    pub rule_fetch_failures: u32,
+}
+
+/// Reboots by cause.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RebootCounts {
+    /// Reboots the unit did by itself.
+    pub spontaneous: u32,
+    /// Reboots the user asked for (factory resets included).
+    pub user: u32,
+    /// Boots after a power cut.
+    pub power: u32,
+}
+
+/// One address family (IPv6 or IPv4) over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FamilyOutcome {
+    /// From the first boot's start to the family's first moment up; `null` = never.
+    pub first_up: Option<Dur>,
+    /// The run time of the last transition to up; `null` = never up.
+    pub last_up_at: Option<Dur>,
+    pub up_at_end: bool,
+    /// Share of the run it was up, in percent.
+    pub availability: f64,
+    /// Total time it was down (the bring-up at the start included).
+    pub downtime: Dur,
+    /// Times it went down after having been up.
+    pub outages: u32,
+    /// The address (IPv4: the MAP-E address; IPv6: the delegated prefix), when known.
+    pub address: Option<String>,
+}
+
+/// One boot of the gateway.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BootOutcome {
+    /// When the boot started, as time since the run's start.
+    pub at: Dur,
+    pub cause: String,
+    /// From this boot's start to IPv6 up; `null` = not before the next boot or the end.
+    pub ipv6_up: Option<Dur>,
+    /// From this boot's start to IPv4 up; `null` = not before the next boot or the end.
+    pub ipv4_up: Option<Dur>,
+}
+
+/// One LAN client profile.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientOutcome {
+    pub clients: u32,
+    pub attempted: u64,
+    pub failed: FailedSessions,
+}
+
+/// Failed sessions by cause.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FailedSessions {
+    pub ipv4_down: u64,
+    pub ipv6_down: u64,
+}
+
+/// The trace in two numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceSummary {
+    pub events: u64,
+    /// The xxHash64 of every trace event, 16 hex digits.
+    pub digest: String,
+}
