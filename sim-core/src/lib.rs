@@ -1,6 +1,59 @@
-//! sim-core
+//! sim-core: the deterministic core of fletsim. No I/O, no wall clock, no
+//! OS randomness: the same scenario and seed give the same outcome and
+//! trace digest on any machine.
+//!
+//! How it fits together:
+//! - [`time`]: simulated time (u64 ns) and the calendar that dates it.
+//! - [`rng`]: one ChaCha20 stream per component, all from the scenario seed.
+//! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
+//! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).
+//! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
+//! - [`fetch`]: real TCP between two smoltcp interfaces over a simulated link,
+//!   for the bundle download and the rule fetch.
+//! - [`network`]: the ONU, the links and the NGN edge's small exchanges (RA/PD, NTP, DNS).
+//! - [`servers`]: the Flets Joint distributor and the VNE's MAP rule server.
+//! - [`gateway`]: the HGW or retail router's state and bring-up logic.
+//! - [`sim`]: the run: event dispatch, faults, LAN sessions, the outcome.
+//! - [`trace`], [`outcome`]: what a run emits and what it produced.
+//! - [`device_log`]: the HGW log ring buffer in the device's own format.
+//! - [`expect`]: expectations over outcome paths (`ipv4.first_up <= 3m`).
+
 pub mod device_log;
+pub mod engine;
+pub mod expect;
 pub mod fetch;
+pub mod gateway;
 pub mod mape;
+pub mod network;
+pub mod outcome;
 pub mod rng;
+pub mod scenario;
+pub mod servers;
+pub mod sim;
 pub mod time;
+pub mod trace;
+
+pub use outcome::Outcome;
+pub use scenario::Scenario;
+pub use sim::{RunError, Simulation};
+
+/// The JSON shape of this scenario's outcome (values are those at time zero),
+/// for checking expectation paths before a run.
+pub fn shape_of_outcome(scenario: &Scenario) -> serde_json::Value {
+    let sim = Simulation::new(scenario);
+    let mut outcome = sim.outcome();
+    if outcome.boots.is_empty() {
+        outcome.boots.push(outcome::BootOutcome {
+            at: outcome::Dur(time::SimDuration::ZERO),
+            cause: String::new(),
+            ipv6_up: None,
+            ipv4_up: None,
+        });
+    }
+    serde_json::to_value(outcome).unwrap_or(serde_json::Value::Null)
+}
+
+/// Runs a scenario to its end and returns the outcome.
+pub fn run(scenario: &Scenario) -> Result<Outcome, RunError> {
+    Simulation::run(scenario, &mut sim::NoObserver)
+}

@@ -1,0 +1,247 @@
+//! The home gateway's state: power, the bring-up flags, the Java VM of an
+//! HGW, the MAP-E configuration, and the bookkeeping of each address family.
+//!
+//! The bring-up is driven by state, not by a script: [`Gateway::current_step`]
+//! names the first thing still missing (link, IPv6, clock, software, Java
+//! VM, rule, …), and the simulation starts whatever that step needs. So a
+//! link that drops and returns resumes the bring-up where it stands, and an
+//! HGW with its bundle in flash starts its Java VM while IPv6 comes up.
+
+use crate::scenario::{GatewayModel, GatewaySpec};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{BootCause, Step};
+
+/// The HGW's Java VM and the VNE app inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JavaState {
+    Stopped,
+    /// Installing a just-delivered bundle.
+    Installing,
+    /// The Java VM is starting.
+    VmStarting,
+    /// The app is starting inside the running VM.
+    AppStarting,
+    Running,
+}
+
+/// A network action the gateway is waiting on (one at a time: the bring-up is sequential).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    Ipv6,
+    Ntp,
+    Distribution,
+    RuleFetch,
+    Aftr,
+    MapeConfig,
+    /// Waiting out a retry pause before doing `Step` again.
+    RetryWait(Step),
+}
+
+/// Up/down bookkeeping of one address family.
+#[derive(Clone, Debug, Default)]
+pub struct FamilyTracker {
+    up_since: Option<SimTime>,
+    total_up: SimDuration,
+    pub first_up: Option<SimTime>,
+    pub last_up_at: Option<SimTime>,
+    pub outages: u32,
+}
+
+impl FamilyTracker {
+    pub fn is_up(&self) -> bool {
+        self.up_since.is_some()
+    }
+    /// Returns true if this was a transition.
+    pub fn up(&mut self, now: SimTime) -> bool {
+        if self.up_since.is_some() {
+            return false;
+        }
+        self.up_since = Some(now);
+        self.first_up.get_or_insert(now);
+        self.last_up_at = Some(now);
+        true
+    }
+    /// Returns true if this was a transition.
+    pub fn down(&mut self, now: SimTime) -> bool {
+        match self.up_since.take() {
+            Some(since) => {
+                self.total_up += now.since(since);
+                self.outages += 1;
+                true
+            }
+            None => false,
+        }
+    }
+    /// Time up until `now`.
+    pub fn up_time(&self, now: SimTime) -> SimDuration {
+        self.total_up + self.up_since.map_or(SimDuration::ZERO, |s| now.since(s))
+    }
+}
+
+/// One boot and how long each family took to come up after it.
+#[derive(Clone, Debug)]
+pub struct BootRecord {
+    pub at: SimTime,
+    pub cause: BootCause,
+    pub ipv6_up: Option<SimDuration>,
+    pub ipv4_up: Option<SimDuration>,
+}
+
+/// The gateway's whole state.
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    pub spec: GatewaySpec,
+    /// Bumped at every power loss: events of an earlier power cycle are stale.
+    pub power_epoch: u64,
+    /// Bumped at every power loss and WAN link loss: network events before it are stale.
+    pub net_epoch: u64,
+    pub powered: bool,
+    pub booting: bool,
+    pub clock_synced: bool,
+    /// The Flets Joint bundle is in flash (HGW only; survives reboots, not a factory reset).
+    pub bundle_cached: bool,
+    pub java: JavaState,
+    /// MAP-E or DS-Lite is configured: the IPv4 address if known.
+    pub ipv4_config: Option<String>,
+    /// The MAP rule the gateway holds (kept across link flaps, lost at power-off).
+    pub has_rule: bool,
+    /// The last rule fetch was refused because the line still awaits software distribution.
+    pub blocked_by_distribution: bool,
+    pub pending: Option<Pending>,
+    /// Consecutive failures of the current network action (for backoff).
+    pub failures_in_row: u32,
+    pub ipv6: FamilyTracker,
+    pub ipv4: FamilyTracker,
+    pub boots: Vec<BootRecord>,
+    pub reboots_user: u32,
+    pub reboots_power: u32,
+    pub bundle_downloads: u32,
+    pub rule_fetches: u32,
+    pub rule_fetch_failures: u32,
+}
+
+impl Gateway {
+    pub fn new(spec: GatewaySpec) -> Gateway {
+        let bundle_cached = match &spec.model {
+            GatewayModel::Hgw(h) => h.bundle_cached,
+            GatewayModel::RetailRouter(_) => false,
+        };
+        Gateway {
+            spec,
+            power_epoch: 0,
+            net_epoch: 0,
+            powered: false,
+            booting: false,
+            clock_synced: false,
+            bundle_cached,
+            java: JavaState::Stopped,
+            ipv4_config: None,
+            has_rule: false,
+            blocked_by_distribution: false,
+            pending: None,
+            failures_in_row: 0,
+            ipv6: FamilyTracker::default(),
+            ipv4: FamilyTracker::default(),
+            boots: Vec::new(),
+            reboots_user: 0,
+            reboots_power: 0,
+            bundle_downloads: 0,
+            rule_fetches: 0,
+            rule_fetch_failures: 0,
+        }
+    }
+
+    pub fn is_hgw(&self) -> bool {
+        matches!(self.spec.model, GatewayModel::Hgw(_))
+    }
+
+    /// The first thing the gateway still lacks on its way to IPv4.
+    pub fn current_step(&self, onu_signal: bool, ds_lite: bool) -> Step {
+        if !self.powered {
+            return Step::PowerOff;
+        }
+        if self.booting {
+            return Step::Boot;
+        }
+        if self.ipv4.is_up() {
+            return Step::None;
+        }
+        if !onu_signal {
+            return Step::WanLink;
+        }
+        if !self.ipv6.is_up() {
+            return Step::Ipv6;
+        }
+        if !self.clock_synced {
+            return Step::Ntp;
+        }
+        if self.is_hgw() {
+            if !self.bundle_cached {
+                return Step::SoftwareDistribution;
+            }
+            match self.java {
+                JavaState::Stopped | JavaState::Installing => return Step::Install,
+                JavaState::VmStarting => return Step::JavaVm,
+                JavaState::AppStarting => return Step::AppStart,
+                JavaState::Running => {}
+            }
+        }
+        if ds_lite {
+            return Step::Aftr;
+        }
+        if !self.has_rule {
+            return if self.blocked_by_distribution {
+                Step::SoftwareDistribution
+            } else {
+                Step::RuleFetch
+            };
+        }
+        Step::MapeConfig
+    }
+
+    /// Everything that a power loss takes away.
+    pub fn power_down(&mut self, now: SimTime) {
+        self.powered = false;
+        self.booting = false;
+        self.power_epoch += 1;
+        self.lose_network(now);
+        self.clock_synced = false;
+        self.java = JavaState::Stopped;
+        self.has_rule = false;
+        self.ipv4_config = None;
+    }
+
+    /// What a WAN link loss takes away: both families and every network action.
+    /// Returns which families went down (IPv6, IPv4).
+    pub fn lose_network(&mut self, now: SimTime) -> (bool, bool) {
+        self.net_epoch += 1;
+        self.pending = None;
+        self.failures_in_row = 0;
+        (self.ipv6.down(now), self.ipv4.down(now))
+    }
+
+    /// A boot starts.
+    pub fn boot(&mut self, now: SimTime, cause: BootCause) -> u32 {
+        self.powered = true;
+        self.booting = true;
+        self.boots.push(BootRecord {
+            at: now,
+            cause,
+            ipv6_up: None,
+            ipv4_up: None,
+        });
+        self.boots.len() as u32
+    }
+
+    /// Notes a family coming up in the current boot's record.
+    pub fn note_up(&mut self, now: SimTime, ipv4: bool) {
+        if let Some(boot) = self.boots.last_mut() {
+            let slot = if ipv4 {
+                &mut boot.ipv4_up
+            } else {
+                &mut boot.ipv6_up
+            };
+            slot.get_or_insert(now.since(boot.at));
+        }
+    }
+}

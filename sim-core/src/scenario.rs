@@ -1,0 +1,404 @@
+//! The validated scenario: what a run simulates, in sim-core's own types.
+//!
+//! The harness parses YAML into raw structs and validates them into these
+//! (units resolved, names turned into presets and ids); sim-core never sees
+//! text. Every field here is already known to be sane: a run cannot fail on
+//! its input.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv6Addr;
+
+use crate::mape::{Ipv6Prefix, MapRule, Mechanism, VnePreset};
+use crate::time::{CivilDateTime, SimDuration, SimTime};
+
+/// Hard limits that keep runaway input from hanging a run.
+pub mod limits {
+    use crate::time::SimDuration;
+    /// Longest simulated run.
+    pub const MAX_DURATION: SimDuration = SimDuration::from_days(3 * 366);
+    /// Most faults one scenario may list.
+    pub const MAX_FAULTS: usize = 10_000;
+    /// Most LAN clients, all groups together.
+    pub const MAX_CLIENTS: u32 = 10_000;
+    /// Most sessions per hour one client may open.
+    pub const MAX_SESSIONS_PER_HOUR: f64 = 100_000.0;
+    /// Most events one run may process before it stops with an error.
+    pub const MAX_EVENTS: u64 = 200_000_000;
+}
+
+/// One scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// A short name, by default the file's stem.
+    pub name: String,
+    pub seed: u64,
+    /// The local (JST) calendar moment the run starts at.
+    pub start: CivilDateTime,
+    pub duration: SimDuration,
+    pub line: LineContract,
+    pub links: BTreeMap<LinkId, LinkConditions>,
+    pub gateway: GatewaySpec,
+    pub lan: Vec<ClientGroup>,
+    pub faults: Vec<FaultSpec>,
+}
+
+/// The subscriber's line: which VNE, whether it is registered for HGW rental, how IPv6 arrives.
+#[derive(Clone, Debug)]
+pub struct LineContract {
+    pub vne: &'static VnePreset,
+    /// Registered with Flets Joint for a rented NTT HGW: the network runs software distribution first.
+    pub hgw_rental: bool,
+    pub ipv6_delivery: Ipv6Delivery,
+    /// The End-user IPv6 prefix the NGN hands out.
+    pub prefix: Ipv6Prefix,
+}
+
+/// The End-user prefix a line of this VNE gets when a scenario names none:
+/// the domain reference's examples, inside each preset's rule.
+pub fn default_prefix(vne: &VnePreset) -> Ipv6Prefix {
+    let addr = match (vne.name, vne.mechanism) {
+        ("v6plus", _) => Ipv6Addr::new(0x240b, 0x10, 0x3f6c, 0xd400, 0, 0, 0, 0),
+        ("ocn", _) => Ipv6Addr::new(0x2400, 0x4050, 0x123, 0x4500, 0, 0, 0, 0),
+        (
+            _,
+            Mechanism::MapE {
+                rules: [first, ..], ..
+            },
+        ) => first.ipv6_prefix.addr(),
+        // An NGN prefix of NTT East's block, for DS-Lite lines.
+        _ => Ipv6Addr::new(0x2409, 0x10, 0x2520, 0xf100, 0, 0, 0, 0),
+    };
+    Ipv6Prefix::new(addr, 56).expect("a /56 is a valid prefix length")
+}
+
+/// How the NGN delivers the IPv6 prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6Delivery {
+    /// Router Advertisement of a /64 (lines without Hikari Denwa).
+    Ra,
+    /// DHCPv6 prefix delegation of a /56 (lines with Hikari Denwa, Flets Cross).
+    Pd,
+}
+
+impl Ipv6Delivery {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ipv6Delivery::Ra => "ra",
+            Ipv6Delivery::Pd => "pd",
+        }
+    }
+}
+
+/// The simulated links a fault can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinkId {
+    /// Gateway WAN port, ONU and the NGN edge.
+    Wan,
+    /// NGN to the Flets Joint distributor.
+    Distributor,
+    /// NGN to the VNE's MAP rule server.
+    RuleServer,
+}
+
+impl LinkId {
+    pub const ALL: [LinkId; 3] = [LinkId::Wan, LinkId::Distributor, LinkId::RuleServer];
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkId::Wan => "wan",
+            LinkId::Distributor => "distributor",
+            LinkId::RuleServer => "rule-server",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<LinkId> {
+        LinkId::ALL.into_iter().find(|l| l.name() == name)
+    }
+}
+
+impl fmt::Display for LinkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A link's one-way latency and per-packet loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkConditions {
+    pub latency: SimDuration,
+    /// Per-packet loss probability in each direction, 0.0..=1.0.
+    pub loss: f64,
+}
+
+impl LinkConditions {
+    /// Defaults of a healthy NGN path.
+    pub fn default_for(link: LinkId) -> LinkConditions {
+        let latency = match link {
+            LinkId::Wan => SimDuration::from_millis(1),
+            LinkId::Distributor => SimDuration::from_millis(4),
+            LinkId::RuleServer => SimDuration::from_millis(6),
+        };
+        LinkConditions { latency, loss: 0.0 }
+    }
+}
+
+/// The home gateway: its name, model and settings.
+#[derive(Clone, Debug)]
+pub struct GatewaySpec {
+    pub name: String,
+    /// From power-on until the WAN port is up.
+    pub boot_time: SimDuration,
+    /// From a reboot request until the unit powers down and boots again.
+    pub shutdown_time: SimDuration,
+    pub model: GatewayModel,
+}
+
+/// What kind of gateway sits behind the ONU.
+#[derive(Clone, Debug)]
+pub enum GatewayModel {
+    /// NTT's rented home gateway: IPv4 (MAP-E or DS-Lite) is a Java app pushed by Flets Joint.
+    Hgw(HgwSettings),
+    /// A retail MAP-E / DS-Lite router: its IPv4 is firmware.
+    RetailRouter(RouterSettings),
+}
+
+impl GatewayModel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            GatewayModel::Hgw(_) => "hgw",
+            GatewayModel::RetailRouter(_) => "retail-router",
+        }
+    }
+}
+
+/// The HGW's bring-up timings (model parameters with observed-plausible defaults).
+#[derive(Clone, Debug)]
+pub struct HgwSettings {
+    /// The JPNE (or transix) bundle is already in flash at the start.
+    pub bundle_cached: bool,
+    /// Size of the bundle Flets Joint delivers.
+    pub bundle_bytes: u32,
+    /// How long the HGW waits for the distributor before giving up on one attempt.
+    pub distribution_timeout: SimDuration,
+    /// Pause between distribution attempts.
+    pub distribution_retry: SimDuration,
+    /// Unpacking and installing a delivered bundle.
+    pub install_time: SimDuration,
+    /// Java VM start-up.
+    pub java_vm_start: SimDuration,
+    /// The app's own start-up inside the Java VM.
+    pub app_start: SimDuration,
+    /// The app's rule fetch retries.
+    pub rule_retry: Backoff,
+}
+
+impl Default for HgwSettings {
+    fn default() -> Self {
+        HgwSettings {
+            bundle_cached: false,
+            bundle_bytes: 512 * 1024,
+            distribution_timeout: SimDuration::from_secs(60),
+            distribution_retry: SimDuration::from_mins(5),
+            install_time: SimDuration::from_secs(30),
+            java_vm_start: SimDuration::from_secs(45),
+            app_start: SimDuration::from_secs(15),
+            rule_retry: Backoff {
+                initial: SimDuration::from_secs(60),
+                max: SimDuration::from_mins(20),
+            },
+        }
+    }
+}
+
+/// A retail router's IPv4 settings.
+#[derive(Clone, Debug)]
+pub struct RouterSettings {
+    /// A MAP rule typed in by the user: no rule fetch at all.
+    pub static_rule: Option<MapRule>,
+    pub rule_retry: Backoff,
+}
+
+impl Default for RouterSettings {
+    fn default() -> Self {
+        RouterSettings {
+            static_rule: None,
+            rule_retry: Backoff {
+                initial: SimDuration::from_secs(30),
+                max: SimDuration::from_mins(20),
+            },
+        }
+    }
+}
+
+/// Retry pauses that double from `initial` up to `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    pub initial: SimDuration,
+    pub max: SimDuration,
+}
+
+impl Backoff {
+    /// The pause before retry number `attempt` (0 = the first retry).
+    pub fn delay(&self, attempt: u32) -> SimDuration {
+        let factor = 1u64.checked_shl(attempt.min(40)).unwrap_or(u64::MAX);
+        self.initial
+            .saturating_mul(factor)
+            .min(self.max)
+            .max(self.initial.min(self.max))
+    }
+}
+
+/// LAN client profiles the simulator knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClientProfile {
+    TeleworkPc,
+    SmartSpeaker,
+    Phone,
+    GameConsole,
+    BrowserPc,
+}
+
+impl ClientProfile {
+    pub const ALL: [ClientProfile; 5] = [
+        ClientProfile::TeleworkPc,
+        ClientProfile::SmartSpeaker,
+        ClientProfile::Phone,
+        ClientProfile::GameConsole,
+        ClientProfile::BrowserPc,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientProfile::TeleworkPc => "telework-pc",
+            ClientProfile::SmartSpeaker => "smart-speaker",
+            ClientProfile::Phone => "phone",
+            ClientProfile::GameConsole => "game-console",
+            ClientProfile::BrowserPc => "browser-pc",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<ClientProfile> {
+        ClientProfile::ALL.into_iter().find(|p| p.name() == name)
+    }
+    /// Sessions a client of this profile opens per hour, and the share of them over IPv4.
+    pub fn defaults(self) -> (f64, f64) {
+        match self {
+            // Video calls (Webex, Teams) run over IPv6; the rest is mixed.
+            ClientProfile::TeleworkPc => (60.0, 0.35),
+            ClientProfile::SmartSpeaker => (12.0, 0.9),
+            ClientProfile::Phone => (40.0, 0.4),
+            ClientProfile::GameConsole => (30.0, 0.7),
+            ClientProfile::BrowserPc => (90.0, 0.5),
+        }
+    }
+}
+
+/// A group of identical LAN clients.
+#[derive(Clone, Debug)]
+pub struct ClientGroup {
+    pub profile: ClientProfile,
+    pub count: u32,
+    pub sessions_per_hour: f64,
+    /// Share of sessions over IPv4 (through NAPT and MAP-E or DS-Lite), 0.0..=1.0.
+    pub ipv4_share: f64,
+}
+
+/// One fault: when it strikes and what it does.
+#[derive(Clone, Debug)]
+pub struct FaultSpec {
+    pub when: FaultTiming,
+    pub kind: FaultKind,
+}
+
+/// When a fault strikes. Random processes (hazards) join this enum later.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultTiming {
+    At(SimTime),
+}
+
+/// What can be injected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// The ONU loses the optical signal: the WAN link is down for `duration`.
+    OnuLossOfSignal { duration: SimDuration },
+    /// The gateway loses power for `duration`, then boots.
+    PowerCut { duration: SimDuration },
+    /// The user reboots the gateway from its admin page.
+    UserReboot,
+    /// The user resets the gateway to factory settings: the Flets Joint bundle is deleted, then it reboots.
+    FactoryReset,
+    /// The distributor accepts connections but never answers.
+    DistributorStall { duration: Option<SimDuration> },
+    /// The distributor answers with an HTTP error status.
+    DistributorError {
+        status: u16,
+        duration: Option<SimDuration>,
+    },
+    /// The distributor answers only after `delay`.
+    DistributorSlow {
+        delay: SimDuration,
+        duration: Option<SimDuration>,
+    },
+    /// Nothing listens at the rule server: connections are refused.
+    RuleServerDown { duration: Option<SimDuration> },
+    /// The rule server answers only after `delay`.
+    RuleServerSlow {
+        delay: SimDuration,
+        duration: Option<SimDuration>,
+    },
+    /// A link's loss and/or latency change for `duration` (or for the rest of the run).
+    LinkImpairment {
+        link: LinkId,
+        loss: Option<f64>,
+        latency: Option<SimDuration>,
+        duration: Option<SimDuration>,
+    },
+    /// The line's HGW-rental registration is switched on or off.
+    ContractChange { hgw_rental: bool },
+}
+
+impl FaultKind {
+    /// The fault's name as scenario files spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::OnuLossOfSignal { .. } => "onu_loss_of_signal",
+            FaultKind::PowerCut { .. } => "power_cut",
+            FaultKind::UserReboot => "user_reboot",
+            FaultKind::FactoryReset => "factory_reset",
+            FaultKind::DistributorStall { .. } => "distributor_stall",
+            FaultKind::DistributorError { .. } => "distributor_error",
+            FaultKind::DistributorSlow { .. } => "distributor_slow",
+            FaultKind::RuleServerDown { .. } => "rule_server_down",
+            FaultKind::RuleServerSlow { .. } => "rule_server_slow",
+            FaultKind::LinkImpairment { .. } => "link",
+            FaultKind::ContractChange { .. } => "contract_change",
+        }
+    }
+
+    /// How long the fault lasts, if it has an end.
+    pub fn duration(&self) -> Option<SimDuration> {
+        match self {
+            FaultKind::OnuLossOfSignal { duration } | FaultKind::PowerCut { duration } => Some(*duration),
+            FaultKind::DistributorStall { duration }
+            | FaultKind::DistributorError { duration, .. }
+            | FaultKind::DistributorSlow { duration, .. }
+            | FaultKind::RuleServerDown { duration }
+            | FaultKind::RuleServerSlow { duration, .. }
+            | FaultKind::LinkImpairment { duration, .. } => *duration,
+            FaultKind::UserReboot | FaultKind::FactoryReset | FaultKind::ContractChange { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let b = Backoff {
+            initial: SimDuration::from_secs(30),
+            max: SimDuration::from_mins(20),
+        };
+        let delays: Vec<u64> = (0..8).map(|i| b.delay(i).as_secs()).collect();
+        assert_eq!(delays, [30, 60, 120, 240, 480, 960, 1200, 1200]);
+        assert_eq!(b.delay(u32::MAX).as_secs(), 1200);
+    }
+}
