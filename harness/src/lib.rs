@@ -1,5 +1,15 @@
-//! harness: the `fletsim` command's library; all I/O of fletsim lives here.
+//! harness: the `fletsim` command's library. All I/O lives here: scenario
+//! files, the command line, terminals and output files.
 //!
-//! - `log_analyze`: `fletsim log analyze LOG`, reading a real HGW log and
+//! - [`scenario_file`]: YAML → raw structs → validated `sim_core::Scenario`, with located errors.
+//! - [`suite`]: finding scenario files, running and judging them.
+//! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
+//! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
+//! - [`cli`]: the subcommands and their exit codes.
+
+pub mod cli;
 pub mod log_analyze;
+pub mod mape_cmd;
+pub mod scenario_file;
+pub mod suite;

@@ -1,0 +1,1023 @@
+//! Scenario files: YAML read in two stages.
+//!
+//! Stage 1 deserializes into raw structs (`deny_unknown_fields`, every
+//! value kept with its line and column). Stage 2 validates them into
+//! [`sim_core::scenario::Scenario`]: units resolved, names turned into
+//! presets and ids, limits enforced. Either stage fails with one
+//! [`ScenarioError`] naming file, line, column, the field path and what is
+//! accepted.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_saphyr::Spanned;
+
+use sim_core::expect::Expectation;
+use sim_core::mape::{self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, Mechanism};
+use sim_core::scenario::{
+    Backoff, ClientGroup, ClientProfile, FaultKind, FaultSpec, FaultTiming, GatewayModel, GatewaySpec,
+    HgwSettings, Ipv6Delivery, LineContract, LinkConditions, LinkId, RouterSettings, Scenario, limits,
+};
+use sim_core::time::{CivilDateTime, SimDuration, SimTime};
+
+/// A scenario file that could not be used: where, which field, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the error is about the whole file.
+    pub line: u64,
+    pub column: u64,
+    /// The field path, e.g. `faults[2].onu_loss_of_signal.duration`; empty for the whole file.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A loaded scenario: what to simulate and what to expect of it.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    pub file: PathBuf,
+    pub description: String,
+    pub scenario: Scenario,
+    pub expectations: Vec<Expectation>,
+}
+
+// ---- stage 1: raw structs --------------------------------------------------
+
+/// A scalar kept as text (numbers too), so that `90` gets "needs a unit" rather than a type error.
+#[derive(Clone, Debug, PartialEq)]
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar (text or number)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A key that is present with no value (`user_reboot:` or `user_reboot: {}`).
+#[derive(Clone, Debug, Default, PartialEq)]
+enum Presence {
+    #[default]
+    Absent,
+    Present,
+}
+
+impl<'de> Deserialize<'de> for Presence {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Presence, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Presence;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("nothing, or an empty mapping `{}`")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Presence, E> {
+                Ok(Presence::Present)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Presence, E> {
+                Ok(Presence::Present)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Presence, A::Error> {
+                match map.next_key::<String>()? {
+                    None => Ok(Presence::Present),
+                    Some(k) => Err(de::Error::custom(format!(
+                        "unexpected field `{k}`: this fault takes no settings"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+type S<T> = Spanned<T>;
+
+/// For a fault whose settings are all optional: `distributor_stall:` (no value) means "with defaults".
+fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<S<String>>,
+    description: Option<String>,
+    seed: Option<S<Text>>,
+    start: Option<S<Text>>,
+    duration: S<Text>,
+    line: RawLine,
+    #[serde(default)]
+    links: BTreeMap<String, S<RawLink>>,
+    gateway: RawGateway,
+    #[serde(default)]
+    lan: BTreeMap<String, S<RawClient>>,
+    #[serde(default)]
+    faults: Vec<S<RawFault>>,
+    #[serde(default)]
+    expect: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    vne: S<String>,
+    hgw_rental: bool,
+    ipv6: Option<S<String>>,
+    prefix: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    latency: Option<S<Text>>,
+    loss: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGateway {
+    name: Option<S<String>>,
+    model: S<String>,
+    boot_time: Option<S<Text>>,
+    shutdown_time: Option<S<Text>>,
+    hgw: Option<S<RawHgw>>,
+    router: Option<S<RawRouter>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHgw {
+    bundle_cached: Option<bool>,
+    bundle_size: Option<S<Text>>,
+    distribution_timeout: Option<S<Text>>,
+    distribution_retry: Option<S<Text>>,
+    install_time: Option<S<Text>>,
+    java_vm_start: Option<S<Text>>,
+    app_start: Option<S<Text>>,
+    rule_retry: Option<RawBackoff>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRouter {
+    static_rule: Option<S<RawStaticRule>>,
+    rule_retry: Option<RawBackoff>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBackoff {
+    initial: S<Text>,
+    max: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaticRule {
+    /// Take the rule of a VNE preset (`v6plus`, `ocn`) instead of spelling it out.
+    vne: Option<S<String>>,
+    rule6: Option<S<String>>,
+    rule4: Option<S<String>>,
+    ea_len: Option<S<Text>>,
+    psid_offset: Option<S<Text>>,
+    psid_len: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClient {
+    count: S<Text>,
+    sessions_per_hour: Option<S<Text>>,
+    ipv4_share: Option<S<Text>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFor {
+    duration: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDuration {
+    duration: S<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawError {
+    status: Option<S<Text>>,
+    duration: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlow {
+    delay: S<Text>,
+    duration: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinkFault {
+    name: S<String>,
+    loss: Option<S<Text>>,
+    latency: Option<S<Text>>,
+    duration: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContract {
+    hgw_rental: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFault {
+    at: Option<S<Text>>,
+    onu_loss_of_signal: Option<RawDuration>,
+    power_cut: Option<RawDuration>,
+    #[serde(default)]
+    user_reboot: Presence,
+    #[serde(default)]
+    factory_reset: Presence,
+    #[serde(default, deserialize_with = "present_or_default")]
+    distributor_stall: Option<RawFor>,
+    distributor_error: Option<RawError>,
+    distributor_slow: Option<RawSlow>,
+    #[serde(default, deserialize_with = "present_or_default")]
+    rule_server_down: Option<RawFor>,
+    rule_server_slow: Option<RawSlow>,
+    link: Option<RawLinkFault>,
+    contract_change: Option<RawContract>,
+}
+
+/// The fault kinds as files spell them, for error messages.
+const FAULT_KINDS: &str = "onu_loss_of_signal, power_cut, user_reboot, factory_reset, distributor_stall, \
+distributor_error, distributor_slow, rule_server_down, rule_server_slow, link, contract_change";
+
+// ---- stage 2: validation ---------------------------------------------------
+
+/// Builds errors that point into one file.
+struct Ctx<'a> {
+    file: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn err<T>(&self, at: &Spanned<T>, path: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_path_buf(),
+            line: at.referenced.line(),
+            column: at.referenced.column(),
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn duration(&self, v: &S<Text>, path: &str) -> Result<SimDuration, ScenarioError> {
+        SimDuration::parse(&v.value.0).map_err(|e| self.err(v, path, format!("`{}`: {e}", v.value.0)))
+    }
+
+    fn positive_duration(&self, v: &S<Text>, path: &str) -> Result<SimDuration, ScenarioError> {
+        let d = self.duration(v, path)?;
+        if d.is_zero() {
+            return Err(self.err(v, path, "must be longer than zero (e.g. 90s, 5m)"));
+        }
+        Ok(d)
+    }
+
+    fn opt_duration(
+        &self,
+        v: &Option<S<Text>>,
+        path: &str,
+        default: SimDuration,
+    ) -> Result<SimDuration, ScenarioError> {
+        v.as_ref().map_or(Ok(default), |v| self.duration(v, path))
+    }
+
+    /// A share: `30%` or `0.3`, within 0..=1.
+    fn ratio(&self, v: &S<Text>, path: &str) -> Result<f64, ScenarioError> {
+        let text = v.value.0.trim();
+        let value = match text.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+            None => text.parse::<f64>(),
+        };
+        match value {
+            Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+            _ => Err(self.err(v, path, format!("`{text}` is not a share (accepted: a percentage from 0% to 100%, or a fraction from 0 to 1)"))),
+        }
+    }
+
+    fn integer(&self, v: &S<Text>, path: &str, min: u64, max: u64) -> Result<u64, ScenarioError> {
+        match v.value.0.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(self.err(
+                v,
+                path,
+                format!("`{}` is not a whole number from {min} to {max}", v.value.0),
+            )),
+        }
+    }
+
+    fn number(&self, v: &S<Text>, path: &str, max: f64) -> Result<f64, ScenarioError> {
+        match v.value.0.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && (0.0..=max).contains(&x) => Ok(x),
+            _ => Err(self.err(
+                v,
+                path,
+                format!("`{}` is not a number from 0 to {max}", v.value.0),
+            )),
+        }
+    }
+}
+
+/// Reads, parses and validates one scenario file.
+pub fn load(file: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let whole = |message: String| ScenarioError {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message,
+    };
+    let bytes = std::fs::read(file).map_err(|e| whole(format!("cannot read: {e}")))?;
+    if bytes.len() > 4 * 1024 * 1024 {
+        return Err(whole("larger than 4 MiB: not a scenario file".into()));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| whole(format!("not UTF-8 text ({e})")))?;
+    parse(file, &text)
+}
+
+/// Parses and validates scenario text; `file` is used for messages and the default name.
+pub fn parse(file: &Path, text: &str) -> Result<LoadedScenario, ScenarioError> {
+    let raw = parse_raw(file, text)?;
+    validate(file, raw)
+}
+
+fn parse_raw(file: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
+    let mut path = String::new();
+    let mut options = serde_saphyr::options! { strict_booleans: true };
+    options.with_snippet = false;
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            path = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let mut message = e.to_string();
+        // saphyr appends the location we already print in front.
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        if message.contains("unexpected end of input") && text.trim().is_empty() {
+            message = "the file is empty: a scenario needs at least `duration`, `line` and `gateway`".into();
+        }
+        if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+            let key = key.split(',').next().unwrap_or(key);
+            message = format!("duplicate key `{key}` (each key may appear once)");
+        }
+        // Spanned values show up as `.value` in serde's path; `?` marks an unknown position.
+        let mut path = path.replace(".value", "");
+        for junk in [".?", "?", "."] {
+            if path.ends_with(junk) {
+                path.truncate(path.len() - junk.len());
+            }
+        }
+        ScenarioError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            path,
+            message,
+        }
+    })
+}
+
+fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioError> {
+    let cx = Ctx { file };
+    let name = match &raw.name {
+        Some(n) => {
+            let ok = !n.value.is_empty()
+                && n.value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if !ok {
+                return Err(cx.err(n, "name", "use letters, digits, `-`, `_` and `.` only"));
+            }
+            n.value.clone()
+        }
+        None => file
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned()),
+    };
+    let seed = match &raw.seed {
+        Some(s) => cx.integer(s, "seed", 0, u64::MAX)?,
+        None => 1,
+    };
+    let start = match &raw.start {
+        Some(s) => CivilDateTime::parse(&s.value.0).ok_or_else(|| {
+            cx.err(s, "start", format!("`{}` is not a date and time (accepted: `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`, local time)", s.value.0))
+        })?,
+        None => CivilDateTime { year: 2021, month: 4, day: 19, hour: 0, minute: 0, second: 0 },
+    };
+    let duration = cx.positive_duration(&raw.duration, "duration")?;
+    if duration > limits::MAX_DURATION {
+        return Err(cx.err(
+            &raw.duration,
+            "duration",
+            format!("longer than the limit of {}", limits::MAX_DURATION),
+        ));
+    }
+    let line = validate_line(&cx, &raw.line)?;
+    let mut links = BTreeMap::new();
+    for (key, link) in &raw.links {
+        let path = format!("links.{key}");
+        let id = LinkId::from_name(key).ok_or_else(|| {
+            cx.err(
+                link,
+                &path,
+                format!("unknown link `{key}` (accepted: {})", link_names()),
+            )
+        })?;
+        let base = LinkConditions::default_for(id);
+        let latency = cx.opt_duration(&link.value.latency, &format!("{path}.latency"), base.latency)?;
+        let loss = match &link.value.loss {
+            Some(l) => cx.ratio(l, &format!("{path}.loss"))?,
+            None => base.loss,
+        };
+        links.insert(id, LinkConditions { latency, loss });
+    }
+    let gateway = validate_gateway(&cx, &raw.gateway, &line)?;
+    let mut lan = Vec::new();
+    let mut total_clients: u64 = 0;
+    for (key, client) in &raw.lan {
+        let path = format!("lan.{key}");
+        let profile = ClientProfile::from_name(key).ok_or_else(|| {
+            let names: Vec<_> = ClientProfile::ALL.iter().map(|p| p.name()).collect();
+            cx.err(
+                client,
+                &path,
+                format!("unknown client profile `{key}` (accepted: {})", names.join(", ")),
+            )
+        })?;
+        let c = &client.value;
+        let count = cx.integer(&c.count, &format!("{path}.count"), 0, limits::MAX_CLIENTS as u64)?;
+        total_clients += count;
+        if total_clients > limits::MAX_CLIENTS as u64 {
+            return Err(cx.err(
+                &c.count,
+                &format!("{path}.count"),
+                format!("more than {} LAN clients in all", limits::MAX_CLIENTS),
+            ));
+        }
+        let (rate, share) = profile.defaults();
+        let sessions_per_hour = match &c.sessions_per_hour {
+            Some(v) => cx.number(
+                v,
+                &format!("{path}.sessions_per_hour"),
+                limits::MAX_SESSIONS_PER_HOUR,
+            )?,
+            None => rate,
+        };
+        let ipv4_share = match &c.ipv4_share {
+            Some(v) => cx.ratio(v, &format!("{path}.ipv4_share"))?,
+            None => share,
+        };
+        lan.push(ClientGroup {
+            profile,
+            count: count as u32,
+            sessions_per_hour,
+            ipv4_share,
+        });
+    }
+    lan.sort_by_key(|g| g.profile);
+    if raw.faults.len() > limits::MAX_FAULTS {
+        return Err(cx.err(
+            &raw.faults[limits::MAX_FAULTS],
+            "faults",
+            format!("more than {} faults", limits::MAX_FAULTS),
+        ));
+    }
+    let faults = raw
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| validate_fault(&cx, f, &format!("faults[{i}]"), duration))
+        .collect::<Result<Vec<_>, _>>()?;
+    let scenario = Scenario {
+        name,
+        seed,
+        start,
+        duration,
+        line,
+        links,
+        gateway,
+        lan,
+        faults,
+    };
+    let shape = sim_core::shape_of_outcome(&scenario);
+    let expectations = raw
+        .expect
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let path = format!("expect[{i}]");
+            let parsed = Expectation::parse(&e.value)
+                .map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
+            parsed
+                .check_path(&shape)
+                .map_err(|err| cx.err(e, &path, err.to_string()))?;
+            Ok(parsed)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(LoadedScenario {
+        file: file.to_path_buf(),
+        description: raw.description.unwrap_or_default().trim().to_string(),
+        scenario,
+        expectations,
+    })
+}
+
+fn link_names() -> String {
+    LinkId::ALL
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn vne_names() -> String {
+    mape::vne_presets()
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError> {
+    let vne = mape::vne_preset(&raw.vne.value).ok_or_else(|| {
+        cx.err(
+            &raw.vne,
+            "line.vne",
+            format!("unknown VNE `{}` (accepted: {})", raw.vne.value, vne_names()),
+        )
+    })?;
+    let ipv6_delivery = match &raw.ipv6 {
+        None => Ipv6Delivery::Pd,
+        Some(v) => match v.value.as_str() {
+            "ra" => Ipv6Delivery::Ra,
+            "pd" => Ipv6Delivery::Pd,
+            other => {
+                return Err(cx.err(
+                    v,
+                    "line.ipv6",
+                    format!("`{other}` is not an IPv6 delivery (accepted: ra, pd)"),
+                ));
+            }
+        },
+    };
+    let prefix = match &raw.prefix {
+        Some(p) => match Ipv6Prefix::parse(&p.value) {
+            Ok(prefix) if (1..=64).contains(&prefix.prefix_len()) => prefix,
+            Ok(_) => {
+                return Err(cx.err(
+                    p,
+                    "line.prefix",
+                    format!(
+                        "`{}`: an End-user prefix is 1 to 64 bits long (e.g. 240b:10:3f6c:d400::/56)",
+                        p.value
+                    ),
+                ));
+            }
+            Err(e) => return Err(cx.err(p, "line.prefix", e.to_string())),
+        },
+        None => sim_core::scenario::default_prefix(vne),
+    };
+    // The MAP-E rule must cover the line's prefix, or IPv4 could never come up.
+    if let (Some(p), Mechanism::MapE { .. }) = (&raw.prefix, vne.mechanism)
+        && let Err(e) = vne.compute(prefix)
+    {
+        return Err(cx.err(p, "line.prefix", format!("{e}")));
+    }
+    Ok(LineContract {
+        vne,
+        hgw_rental: raw.hgw_rental,
+        ipv6_delivery,
+        prefix,
+    })
+}
+
+fn validate_backoff(
+    cx: &Ctx,
+    raw: &Option<RawBackoff>,
+    path: &str,
+    default: Backoff,
+) -> Result<Backoff, ScenarioError> {
+    let Some(b) = raw else { return Ok(default) };
+    let initial = cx.positive_duration(&b.initial, &format!("{path}.initial"))?;
+    let max = match &b.max {
+        Some(m) => {
+            let max = cx.positive_duration(m, &format!("{path}.max"))?;
+            if max < initial {
+                return Err(cx.err(m, &format!("{path}.max"), "must not be shorter than `initial`"));
+            }
+            max
+        }
+        None => initial.max(default.max),
+    };
+    Ok(Backoff { initial, max })
+}
+
+fn validate_gateway(cx: &Ctx, raw: &RawGateway, line: &LineContract) -> Result<GatewaySpec, ScenarioError> {
+    let model = match raw.model.value.as_str() {
+        "hgw" => {
+            if let Some(r) = &raw.router {
+                return Err(cx.err(
+                    r,
+                    "gateway.router",
+                    "router settings apply to `model: retail-router`, not `hgw`",
+                ));
+            }
+            let d = HgwSettings::default();
+            let Some(h) = &raw.hgw else {
+                return finish_gateway(cx, raw, GatewayModel::Hgw(d));
+            };
+            let v = &h.value;
+            let p = |f: &str| format!("gateway.hgw.{f}");
+            let bundle_bytes = match &v.bundle_size {
+                Some(s) => parse_size(&s.value.0).ok_or_else(|| {
+                    cx.err(
+                        s,
+                        &p("bundle_size"),
+                        format!(
+                            "`{}` is not a size from 1KiB to 64MiB (e.g. 512KiB, 2MiB)",
+                            s.value.0
+                        ),
+                    )
+                })?,
+                None => d.bundle_bytes,
+            };
+            GatewayModel::Hgw(HgwSettings {
+                bundle_cached: v.bundle_cached.unwrap_or(d.bundle_cached),
+                bundle_bytes,
+                distribution_timeout: match &v.distribution_timeout {
+                    Some(t) => cx.positive_duration(t, &p("distribution_timeout"))?,
+                    None => d.distribution_timeout,
+                },
+                distribution_retry: match &v.distribution_retry {
+                    Some(t) => cx.positive_duration(t, &p("distribution_retry"))?,
+                    None => d.distribution_retry,
+                },
+                install_time: cx.opt_duration(&v.install_time, &p("install_time"), d.install_time)?,
+                java_vm_start: cx.opt_duration(&v.java_vm_start, &p("java_vm_start"), d.java_vm_start)?,
+                app_start: cx.opt_duration(&v.app_start, &p("app_start"), d.app_start)?,
+                rule_retry: validate_backoff(cx, &v.rule_retry, &p("rule_retry"), d.rule_retry)?,
+            })
+        }
+        "retail-router" => {
+            if let Some(h) = &raw.hgw {
+                return Err(cx.err(
+                    h,
+                    "gateway.hgw",
+                    "HGW settings apply to `model: hgw`, not `retail-router`",
+                ));
+            }
+            let d = RouterSettings::default();
+            let Some(r) = &raw.router else {
+                return finish_gateway(cx, raw, GatewayModel::RetailRouter(d));
+            };
+            let static_rule = match &r.value.static_rule {
+                Some(s) => Some(validate_static_rule(cx, s, line)?),
+                None => None,
+            };
+            GatewayModel::RetailRouter(RouterSettings {
+                static_rule,
+                rule_retry: validate_backoff(
+                    cx,
+                    &r.value.rule_retry,
+                    "gateway.router.rule_retry",
+                    d.rule_retry,
+                )?,
+            })
+        }
+        other => {
+            return Err(cx.err(
+                &raw.model,
+                "gateway.model",
+                format!("unknown model `{other}` (accepted: hgw, retail-router)"),
+            ));
+        }
+    };
+    finish_gateway(cx, raw, model)
+}
+
+fn finish_gateway(cx: &Ctx, raw: &RawGateway, model: GatewayModel) -> Result<GatewaySpec, ScenarioError> {
+    let name = match &raw.name {
+        Some(n) => {
+            let ok = !n.value.is_empty()
+                && n.value.len() <= 64
+                && n.value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if !ok {
+                return Err(cx.err(
+                    n,
+                    "gateway.name",
+                    "use 1 to 64 letters, digits, `-`, `_` and `.` (it names files)",
+                ));
+            }
+            n.value.clone()
+        }
+        None => match model {
+            GatewayModel::Hgw(_) => "hgw".to_string(),
+            GatewayModel::RetailRouter(_) => "router".to_string(),
+        },
+    };
+    let (boot_default, shutdown_default) = match model {
+        GatewayModel::Hgw(_) => (SimDuration::from_secs(40), SimDuration::from_secs(10)),
+        GatewayModel::RetailRouter(_) => (SimDuration::from_secs(25), SimDuration::from_secs(5)),
+    };
+    let boot_time = cx.opt_duration(&raw.boot_time, "gateway.boot_time", boot_default)?;
+    let shutdown_time = cx.opt_duration(&raw.shutdown_time, "gateway.shutdown_time", shutdown_default)?;
+    Ok(GatewaySpec {
+        name,
+        boot_time,
+        shutdown_time,
+        model,
+    })
+}
+
+fn validate_static_rule(
+    cx: &Ctx,
+    s: &S<RawStaticRule>,
+    line: &LineContract,
+) -> Result<MapRule, ScenarioError> {
+    let path = "gateway.router.static_rule";
+    let r = &s.value;
+    if let Some(v) = &r.vne {
+        if r.rule6.is_some() || r.rule4.is_some() || r.ea_len.is_some() || r.psid_offset.is_some() {
+            return Err(cx.err(
+                v,
+                path,
+                "give either `vne` or the rule's fields (rule6, rule4, ea_len, psid_offset), not both",
+            ));
+        }
+        let preset = mape::vne_preset(&v.value).ok_or_else(|| {
+            cx.err(
+                v,
+                &format!("{path}.vne"),
+                format!("unknown VNE `{}` (accepted: {})", v.value, vne_names()),
+            )
+        })?;
+        return preset.rule_for(&line.prefix).cloned().ok_or_else(|| {
+            cx.err(
+                v,
+                &format!("{path}.vne"),
+                format!(
+                    "VNE `{}` has no MAP-E rule for the line's prefix {}",
+                    v.value, line.prefix
+                ),
+            )
+        });
+    }
+    let missing = |f: &str| {
+        cx.err(
+            s,
+            path,
+            format!("missing `{f}` (a static rule needs rule6, rule4, ea_len, psid_offset; or `vne: NAME`)"),
+        )
+    };
+    let rule6 = r.rule6.as_ref().ok_or_else(|| missing("rule6"))?;
+    let rule4 = r.rule4.as_ref().ok_or_else(|| missing("rule4"))?;
+    let ea_len = r.ea_len.as_ref().ok_or_else(|| missing("ea_len"))?;
+    let psid_offset = r.psid_offset.as_ref().ok_or_else(|| missing("psid_offset"))?;
+    let ea = cx.integer(ea_len, &format!("{path}.ea_len"), 0, 48)? as u8;
+    let a = cx.integer(psid_offset, &format!("{path}.psid_offset"), 0, 15)? as u8;
+    let k = match &r.psid_len {
+        Some(k) => Some(cx.integer(k, &format!("{path}.psid_len"), 0, 16)? as u8),
+        None => None,
+    };
+    let ipv6_prefix = Ipv6Prefix::parse(&rule6.value)
+        .map_err(|e| cx.err(rule6, &format!("{path}.rule6"), e.to_string()))?;
+    let ipv4_prefix = Ipv4Prefix::parse(&rule4.value)
+        .map_err(|e| cx.err(rule4, &format!("{path}.rule4"), e.to_string()))?;
+    let rule = MapRule {
+        ipv6_prefix,
+        ipv4_prefix,
+        ea_len: ea,
+        psid_offset: a,
+        psid_len: k,
+        psid: None,
+    };
+    mape::compute(line.prefix, &rule, IidLayout::Rfc7597).map_err(|e| {
+        cx.err(
+            s,
+            path,
+            format!("the rule does not fit the line's prefix {}: {e}", line.prefix),
+        )
+    })?;
+    Ok(rule)
+}
+
+fn parse_size(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("MiB") {
+        (n, 1024 * 1024)
+    } else if let Some(n) = t.strip_suffix("KiB") {
+        (n, 1024)
+    } else if let Some(n) = t.strip_suffix('B') {
+        (n, 1)
+    } else {
+        return None;
+    };
+    let bytes = num.trim().parse::<u64>().ok()?.checked_mul(mult)?;
+    (1024..=64 * 1024 * 1024).contains(&bytes).then_some(bytes as u32)
+}
+
+fn validate_fault(
+    cx: &Ctx,
+    f: &S<RawFault>,
+    path: &str,
+    run: SimDuration,
+) -> Result<FaultSpec, ScenarioError> {
+    let r = &f.value;
+    let at_text =
+        r.at.as_ref()
+            .ok_or_else(|| cx.err(f, path, "missing `at` (when the fault strikes, e.g. `at: 10m`)"))?;
+    let at = cx.duration(at_text, &format!("{path}.at"))?;
+    if at >= run {
+        return Err(cx.err(
+            at_text,
+            &format!("{path}.at"),
+            format!("`{}` is not within the run (duration {run})", at_text.value.0),
+        ));
+    }
+    let mut kinds: Vec<FaultKind> = Vec::new();
+    let opt = |d: &Option<S<Text>>, field: &str| -> Result<Option<SimDuration>, ScenarioError> {
+        d.as_ref()
+            .map(|d| cx.positive_duration(d, &format!("{path}.{field}.duration")))
+            .transpose()
+    };
+    if let Some(x) = &r.onu_loss_of_signal {
+        kinds.push(FaultKind::OnuLossOfSignal {
+            duration: cx.positive_duration(&x.duration, &format!("{path}.onu_loss_of_signal.duration"))?,
+        });
+    }
+    if let Some(x) = &r.power_cut {
+        kinds.push(FaultKind::PowerCut {
+            duration: cx.positive_duration(&x.duration, &format!("{path}.power_cut.duration"))?,
+        });
+    }
+    if r.user_reboot == Presence::Present {
+        kinds.push(FaultKind::UserReboot);
+    }
+    if r.factory_reset == Presence::Present {
+        // On a retail router there is no bundle to delete: a reset is still a reboot.
+        kinds.push(FaultKind::FactoryReset);
+    }
+    if let Some(x) = &r.distributor_stall {
+        kinds.push(FaultKind::DistributorStall {
+            duration: opt(&x.duration, "distributor_stall")?,
+        });
+    }
+    if let Some(x) = &r.distributor_error {
+        let status = match &x.status {
+            Some(s) => cx.integer(s, &format!("{path}.distributor_error.status"), 400, 599)? as u16,
+            None => 503,
+        };
+        kinds.push(FaultKind::DistributorError {
+            status,
+            duration: opt(&x.duration, "distributor_error")?,
+        });
+    }
+    if let Some(x) = &r.distributor_slow {
+        kinds.push(FaultKind::DistributorSlow {
+            delay: cx.positive_duration(&x.delay, &format!("{path}.distributor_slow.delay"))?,
+            duration: opt(&x.duration, "distributor_slow")?,
+        });
+    }
+    if let Some(x) = &r.rule_server_down {
+        kinds.push(FaultKind::RuleServerDown {
+            duration: opt(&x.duration, "rule_server_down")?,
+        });
+    }
+    if let Some(x) = &r.rule_server_slow {
+        kinds.push(FaultKind::RuleServerSlow {
+            delay: cx.positive_duration(&x.delay, &format!("{path}.rule_server_slow.delay"))?,
+            duration: opt(&x.duration, "rule_server_slow")?,
+        });
+    }
+    if let Some(x) = &r.link {
+        let link = LinkId::from_name(&x.name.value).ok_or_else(|| {
+            cx.err(
+                &x.name,
+                &format!("{path}.link.name"),
+                format!("unknown link `{}` (accepted: {})", x.name.value, link_names()),
+            )
+        })?;
+        let loss = x
+            .loss
+            .as_ref()
+            .map(|l| cx.ratio(l, &format!("{path}.link.loss")))
+            .transpose()?;
+        let latency = x
+            .latency
+            .as_ref()
+            .map(|l| cx.duration(l, &format!("{path}.link.latency")))
+            .transpose()?;
+        if let (Some(l), Some(text)) = (latency, &x.latency)
+            && l > SimDuration::from_secs(10)
+        {
+            return Err(cx.err(
+                text,
+                &format!("{path}.link.latency"),
+                "a one-way latency above 10s is not a link any more (accepted: 0s to 10s)",
+            ));
+        }
+        if loss.is_none() && latency.is_none() {
+            return Err(cx.err(
+                &x.name,
+                &format!("{path}.link"),
+                "a link fault needs `loss`, `latency` or both",
+            ));
+        }
+        kinds.push(FaultKind::LinkImpairment {
+            link,
+            loss,
+            latency,
+            duration: opt(&x.duration, "link")?,
+        });
+    }
+    if let Some(x) = &r.contract_change {
+        kinds.push(FaultKind::ContractChange {
+            hgw_rental: x.hgw_rental,
+        });
+    }
+    match kinds.len() {
+        1 => {}
+        0 => {
+            return Err(cx.err(
+                f,
+                path,
+                format!("a fault needs one kind (accepted: {FAULT_KINDS})"),
+            ));
+        }
+        _ => {
+            let names: Vec<_> = kinds.iter().map(|k| k.name()).collect();
+            return Err(cx.err(
+                f,
+                path,
+                format!(
+                    "one fault per entry, found {}: split them into separate entries",
+                    names.join(" and ")
+                ),
+            ));
+        }
+    }
+    let kind = kinds.remove(0);
+    Ok(FaultSpec {
+        when: FaultTiming::At(SimTime::ZERO + at),
+        kind,
+    })
+}
