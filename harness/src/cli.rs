@@ -171,7 +171,8 @@ fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         let written = if args.json {
             reports::json::write_record(out, &record)
         } else {
-            reports::text::write_run(out, &record, verbosity).and_then(|()| out.write_all(&trace))
+            reports::text::write_run(out, &record, verbosity, reports::text::Palette::plain())
+                .and_then(|()| out.write_all(&trace))
         };
         if let Err(e) = written {
             let _ = writeln!(err, "error: cannot write output: {e}");
@@ -180,7 +181,12 @@ fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         records.push(record);
     }
     if !args.json {
-        let _ = reports::text::write_summary(out, &records);
+        let shares = reports::sweep::judge_shares(&records);
+        let _ = reports::text::write_shares(out, &shares, verbosity, reports::text::Palette::plain());
+        let _ = reports::text::write_summary(out, &records, &shares);
+        if shares.iter().any(|v| !v.met) {
+            return exit::EXPECTATIONS_FAILED;
+        }
     }
     if records.iter().all(|r| r.passed) {
         exit::OK

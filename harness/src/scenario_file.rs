@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_saphyr::Spanned;
 
+use reports::sweep::{Share, split_share};
 use sim_core::expect::Expectation;
 use sim_core::mape::{self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, Mechanism};
 use sim_core::scenario::{
@@ -56,7 +57,17 @@ pub struct LoadedScenario {
     pub file: PathBuf,
     pub description: String,
     pub scenario: Scenario,
-    pub expectations: Vec<Expectation>,
+    pub expectations: Vec<ScenarioExpectation>,
+}
+
+/// One line of `expect:`: an expectation, and for `… for P% of seeds` the share of seeds it must hold for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioExpectation {
+    /// The whole line as written (`for …` included).
+    pub text: String,
+    /// The expectation judged at each seed (its text without `for …`).
+    pub expectation: Expectation,
+    pub share: Option<Share>,
 }
 
 // ---- stage 1: raw structs --------------------------------------------------
@@ -131,7 +142,9 @@ impl<'de> Deserialize<'de> for Presence {
 type S<T> = Spanned<T>;
 
 /// For a fault whose settings are all optional: `distributor_stall:` (no value) means "with defaults".
-fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<Option<T>, D::Error> {
+fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
 }
 
@@ -563,12 +576,17 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         .enumerate()
         .map(|(i, e)| {
             let path = format!("expect[{i}]");
-            let parsed = Expectation::parse(&e.value)
-                .map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
+            let (text, share) = split_share(&e.value).map_err(|err| cx.err(e, &path, err.to_string()))?;
+            let parsed =
+                Expectation::parse(text).map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
             parsed
                 .check_path(&shape)
                 .map_err(|err| cx.err(e, &path, err.to_string()))?;
-            Ok(parsed)
+            Ok(ScenarioExpectation {
+                text: e.value.trim().to_string(),
+                expectation: parsed,
+                share,
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(LoadedScenario {

@@ -3,13 +3,20 @@
 //!
 //! - [`RunRecord`]: one scenario run at one seed, judged: the data every
 //!   renderer takes (the harness fills it; JSON Lines are its serde form).
+//! - [`sweep`]: share expectations (`… for 95% of seeds`), judged over the
+//!   runs of a seed sweep.
 //! - [`text`]: the terminal lines and summary of `fletsim run`.
 //! - [`json`]: JSON Lines, one record per run.
+//!
+//! Nothing here may depend on wall time or on the order runs finished:
+//! every renderer takes records sorted by [`RunRecord::sort_key`] and gives
+//! the same bytes for the same records.
 
 use serde::{Deserialize, Serialize};
 use sim_core::Outcome;
 
 pub mod json;
+pub mod sweep;
 pub mod text;
 
 /// One scenario run at one seed, with its judged expectations.
@@ -35,17 +42,39 @@ pub struct ExpectationResult {
     pub passed: bool,
     /// The outcome's value at the expectation's path (`never` for null).
     pub actual: String,
+    /// For `… for P% of seeds`: the share required. `passed` then says whether
+    /// the expectation held at this seed; it does not decide the run's
+    /// verdict, the sweep does ([`sweep::judge_shares`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<sweep::Share>,
 }
 
 impl RunRecord {
+    /// The order of every report: scenario file, scenario name, seed.
+    pub fn sort_key(&self) -> (&str, &str, u64) {
+        (&self.file, &self.scenario, self.seed)
+    }
+
     /// The command that reproduces this run exactly.
     pub fn reproduce_command(&self) -> String {
         format!("fletsim run {} --seed {}", shell_quote(&self.file), self.seed)
     }
+
+    /// The expectations that failed this run (share expectations excluded).
+    pub fn failed_expectations(&self) -> impl Iterator<Item = &ExpectationResult> {
+        self.expectations
+            .iter()
+            .filter(|e| !e.passed && e.share.is_none())
+    }
+}
+
+/// Sorts records into report order.
+pub fn sort_records(records: &mut [RunRecord]) {
+    records.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
 /// Quotes a path for a POSIX shell when it needs it.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=".contains(c))

@@ -1,0 +1,370 @@
+//! Share expectations: `EXPR for P% of seeds`, judged across a seed sweep.
+//!
+//! Some stories are statistical: "IPv4 is up within 5 minutes" may hold at
+//! most seeds of a lossy line but not all. A scenario says so by ending an
+//! expectation with `for P% of seeds`. Each run reports whether `EXPR` held
+//! at its seed (it does not fail the run); the share expectation itself is
+//! judged over every run of the scenario:
+//!
+//! - `fletsim run` / `fletsim merge` ([`judge_shares`]): met when the share of
+//!   seeds where it held is at least P (`held / runs >= P`, exact integer
+//!   arithmetic). A fact about the seeds that ran, so CI verdicts are
+//!   deterministic.
+//! - `fletsim check` ([`Decision::of`]): an inference about all seeds. The
+//!   Wilson score interval (95 %, z = 1.96) of the observed share is
+//!   computed; good when its lower bound is at least P, bad when its upper
+//!   bound is below P, inconclusive when it straddles P. At P = 100 % it is
+//!   good when it held at every seed and bad otherwise.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::RunRecord;
+
+/// A required share of seeds, kept in parts per million so comparisons are exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Share {
+    ppm: u32,
+}
+
+const PPM: u32 = 1_000_000;
+
+impl Share {
+    /// Parses a percentage (`95`, `99.5`, at most four decimals), above 0 and at most 100.
+    pub fn from_percent(text: &str) -> Option<Share> {
+        let (whole, frac) = match text.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (text, ""),
+        };
+        if whole.is_empty()
+            || whole.len() > 3
+            || frac.len() > 4
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || (text.contains('.') && frac.is_empty())
+        {
+            return None;
+        }
+        let whole: u32 = whole.parse().ok()?;
+        let frac_ppm: u32 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<4}").parse().ok()?
+        };
+        let ppm = whole.checked_mul(10_000)?.checked_add(frac_ppm)?;
+        (1..=PPM).contains(&ppm).then_some(Share { ppm })
+    }
+
+    /// The share as a fraction from 0 to 1.
+    pub fn fraction(self) -> f64 {
+        f64::from(self.ppm) / f64::from(PPM)
+    }
+
+    /// Whether `held` of `runs` is at least this share (exact).
+    pub fn met_by(self, held: u64, runs: u64) -> bool {
+        runs > 0 && u128::from(held) * u128::from(PPM) >= u128::from(self.ppm) * u128::from(runs)
+    }
+
+    /// Every seed is required (`for 100% of seeds`).
+    pub fn is_all(self) -> bool {
+        self.ppm == PPM
+    }
+}
+
+impl fmt::Display for Share {
+    /// `95%`, `99.5%`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.ppm / 10_000;
+        let frac = self.ppm % 10_000;
+        if frac == 0 {
+            write!(f, "{whole}%")
+        } else {
+            let digits = format!("{frac:04}");
+            write!(f, "{whole}.{}%", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+impl Serialize for Share {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Share, D::Error> {
+        let text = String::deserialize(d)?;
+        text.strip_suffix('%')
+            .and_then(Share::from_percent)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a share like `95%`")))
+    }
+}
+
+/// Why a `for …` suffix did not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareSyntaxError(pub String);
+
+impl fmt::Display for ShareSyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}`: a share is written `for P% of seeds` with P above 0 and at most 100 (e.g. `ipv4.first_up <= 5m for 95% of seeds`)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ShareSyntaxError {}
+
+/// Splits `EXPR for P% of seeds` into `EXPR` and the share; text without ` for ` has no share.
+pub fn split_share(text: &str) -> Result<(&str, Option<Share>), ShareSyntaxError> {
+    let trimmed = text.trim();
+    let Some(at) = trimmed.rfind(" for ") else {
+        return Ok((trimmed, None));
+    };
+    let suffix = &trimmed[at + 1..];
+    let words: Vec<&str> = suffix.split_whitespace().collect();
+    let share = match words.as_slice() {
+        ["for", pct, "of", "seeds"] => pct.strip_suffix('%').and_then(Share::from_percent),
+        _ => None,
+    };
+    match share {
+        Some(s) => Ok((trimmed[..at].trim_end(), Some(s))),
+        None => Err(ShareSyntaxError(suffix.to_string())),
+    }
+}
+
+/// The Wilson score interval of `held` successes in `runs` trials, at `z` standard deviations.
+pub fn wilson_interval(held: u64, runs: u64, z: f64) -> (f64, f64) {
+    if runs == 0 {
+        return (0.0, 1.0);
+    }
+    let n = runs as f64;
+    let p = held as f64 / n;
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denominator;
+    let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((center - half).max(0.0), (center + half).min(1.0))
+}
+
+/// z for a two-sided 95 % interval.
+pub const Z95: f64 = 1.96;
+
+/// What a seed sweep says about a share expectation, for `fletsim check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The true share is at least the required one (with 95 % confidence).
+    Good,
+    /// The true share is below the required one (with 95 % confidence).
+    Bad,
+    /// The interval straddles the required share: more seeds could decide.
+    Inconclusive,
+}
+
+impl Decision {
+    /// Decides from `held` of `runs` (see the module documentation for the rule).
+    pub fn of(share: Share, held: u64, runs: u64) -> Decision {
+        if runs == 0 {
+            return Decision::Inconclusive;
+        }
+        if share.is_all() {
+            return if held == runs {
+                Decision::Good
+            } else {
+                Decision::Bad
+            };
+        }
+        let (low, high) = wilson_interval(held, runs, Z95);
+        if low >= share.fraction() {
+            Decision::Good
+        } else if high < share.fraction() {
+            Decision::Bad
+        } else {
+            Decision::Inconclusive
+        }
+    }
+}
+
+/// A share expectation judged over every run of one scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareVerdict {
+    pub file: String,
+    pub scenario: String,
+    /// The expectation as written, `for P% of seeds` included.
+    pub text: String,
+    pub share: Share,
+    /// Runs where the expectation held, and all runs.
+    pub held: u64,
+    pub runs: u64,
+    /// Seeds where it did not hold, ascending.
+    pub missed_seeds: Vec<u64>,
+    /// The lowest and highest seed of the sweep.
+    pub seed_range: (u64, u64),
+    /// `held / runs >= share`.
+    pub met: bool,
+}
+
+impl ShareVerdict {
+    /// The observed share as a fraction.
+    pub fn observed(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.held as f64 / self.runs as f64
+        }
+    }
+
+    /// The 95 % Wilson interval of the observed share.
+    pub fn interval(&self) -> (f64, f64) {
+        wilson_interval(self.held, self.runs, Z95)
+    }
+
+    /// `held at 19 of 20 seeds (95%; 95% CI 76.4–99.1%), needs 95%`.
+    pub fn describe(&self) -> String {
+        let (low, high) = self.interval();
+        format!(
+            "held at {} of {} seeds ({}; 95% CI {}–{}), needs {}",
+            self.held,
+            self.runs,
+            percent(self.observed()),
+            percent_number(low),
+            percent(high),
+            self.share
+        )
+    }
+
+    /// The command that reruns this scenario's sweep.
+    pub fn reproduce_command(&self) -> String {
+        let (first, last) = self.seed_range;
+        let seeds = if first == last {
+            format!("--seed {first}")
+        } else if first == 1 {
+            format!("--seeds {last}")
+        } else {
+            format!("--seeds {first}..{last}")
+        };
+        format!("fletsim run {} {seeds}", crate::shell_quote(&self.file))
+    }
+}
+
+/// A fraction as a percentage with at most one decimal: `95%`, `76.4%`.
+pub fn percent(x: f64) -> String {
+    format!("{}%", percent_number(x))
+}
+
+fn percent_number(x: f64) -> String {
+    let tenths = (x * 1000.0).round() / 10.0;
+    let text = format!("{tenths:.1}");
+    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+}
+
+/// Judges every share expectation over the runs of its scenario. The order
+/// follows the records' order (file, scenario) and then the expectations' order.
+pub fn judge_shares(records: &[RunRecord]) -> Vec<ShareVerdict> {
+    let mut groups: BTreeMap<(&str, &str, usize), ShareVerdict> = BTreeMap::new();
+    for r in records {
+        for (i, e) in r.expectations.iter().enumerate() {
+            let Some(share) = e.share else { continue };
+            let v = groups
+                .entry((r.file.as_str(), r.scenario.as_str(), i))
+                .or_insert_with(|| ShareVerdict {
+                    file: r.file.clone(),
+                    scenario: r.scenario.clone(),
+                    text: e.text.clone(),
+                    share,
+                    held: 0,
+                    runs: 0,
+                    missed_seeds: Vec::new(),
+                    seed_range: (r.seed, r.seed),
+                    met: false,
+                });
+            v.runs += 1;
+            if e.passed {
+                v.held += 1;
+            } else {
+                v.missed_seeds.push(r.seed);
+            }
+            v.seed_range = (v.seed_range.0.min(r.seed), v.seed_range.1.max(r.seed));
+        }
+    }
+    groups
+        .into_values()
+        .map(|mut v| {
+            v.missed_seeds.sort_unstable();
+            v.met = v.share.met_by(v.held, v.runs);
+            v
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_parse_and_print_exactly() {
+        assert_eq!(
+            Share::from_percent("95").map(|s| s.to_string()),
+            Some("95%".into())
+        );
+        assert_eq!(
+            Share::from_percent("99.5").map(|s| s.to_string()),
+            Some("99.5%".into())
+        );
+        assert_eq!(Share::from_percent("100").map(|s| s.is_all()), Some(true));
+        assert_eq!(
+            Share::from_percent("0.0001").map(|s| s.to_string()),
+            Some("0.0001%".into())
+        );
+        for bad in ["0", "101", "-5", "95.", ".5", "95.12345", "abc", "", "1e2"] {
+            assert_eq!(Share::from_percent(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_share_suffix_is_split_off() {
+        assert_eq!(
+            split_share("ipv4.first_up <= 5m"),
+            Ok(("ipv4.first_up <= 5m", None))
+        );
+        let (expr, share) = split_share(" ipv4.first_up <= 5m for 95% of seeds ").expect("parses");
+        assert_eq!(expr, "ipv4.first_up <= 5m");
+        assert_eq!(share.map(|s| s.to_string()), Some("95%".into()));
+        assert!(split_share("ipv4.first_up <= 5m for most seeds").is_err());
+        assert!(split_share("ipv4.first_up <= 5m for 95 of seeds").is_err());
+        assert!(split_share("ipv4.first_up <= 5m for 0% of seeds").is_err());
+    }
+
+    #[test]
+    fn met_is_exact_at_the_boundary() {
+        let s = Share::from_percent("95").expect("share");
+        assert!(s.met_by(19, 20));
+        assert!(!s.met_by(18, 20));
+        let s = Share::from_percent("99.9").expect("share");
+        assert!(s.met_by(999, 1000));
+        assert!(!s.met_by(998, 1000));
+        assert!(!s.met_by(0, 0));
+    }
+
+    #[test]
+    fn wilson_decides_only_when_the_interval_is_clear() {
+        let s90 = Share::from_percent("90").expect("share");
+        // 20 of 20: lower bound 0.839 < 0.9, too few seeds to say.
+        assert_eq!(Decision::of(s90, 20, 20), Decision::Inconclusive);
+        // 40 of 40: lower bound 0.912.
+        assert_eq!(Decision::of(s90, 40, 40), Decision::Good);
+        // 12 of 20: upper bound 0.78.
+        assert_eq!(Decision::of(s90, 12, 20), Decision::Bad);
+        let all = Share::from_percent("100").expect("share");
+        assert_eq!(Decision::of(all, 20, 20), Decision::Good);
+        assert_eq!(Decision::of(all, 19, 20), Decision::Bad);
+        let (low, high) = wilson_interval(19, 20, Z95);
+        assert!(
+            (low - 0.7639).abs() < 1e-3 && (high - 0.9911).abs() < 1e-3,
+            "{low} {high}"
+        );
+    }
+}
