@@ -6,7 +6,11 @@
 //! - [`sweep`]: share expectations (`… for 95% of seeds`), judged over the
 //!   runs of a seed sweep.
 //! - [`text`]: the terminal lines and summary of `fletsim run`.
-//! - [`json`]: JSON Lines, one record per run.
+//! - [`json`]: JSON Lines, one record per run (the input of merge and diff).
+//! - [`junit`]: JUnit XML for CI test reporters; [`markdown`]: a summary for
+//!   `$GITHUB_STEP_SUMMARY`.
+//! - [`snapshot`]: outcomes as insta-format `.snap` files (stable YAML).
+//! - [`diff`]: the semantic diff of two sets of outcomes, path by path.
 //!
 //! Nothing here may depend on wall time or on the order runs finished:
 //! every renderer takes records sorted by [`RunRecord::sort_key`] and gives
@@ -15,7 +19,11 @@
 use serde::{Deserialize, Serialize};
 use sim_core::Outcome;
 
+pub mod diff;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod snapshot;
 pub mod sweep;
 pub mod text;
 
