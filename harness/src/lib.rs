@@ -2,7 +2,9 @@
 //! files, the command line, terminals and output files.
 //!
 //! - [`scenario_file`]: YAML → raw structs → validated `sim_core::Scenario`, with located errors.
-//! - [`suite`]: finding scenario files, running and judging them.
+//! - [`suite`]: finding scenario files, planning (scenario, seed) runs,
+//!   running them in parallel on tokio and judging them.
+//! - [`shard`]: `--shard i/N|auto`, the stable hash partition and the CI variables.
 //! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
@@ -12,4 +14,5 @@ pub mod cli;
 pub mod log_analyze;
 pub mod mape_cmd;
 pub mod scenario_file;
+pub mod shard;
 pub mod suite;

@@ -1,16 +1,36 @@
-//! Finding scenario files, running them and judging their expectations.
+//! Suites: finding scenario files, planning the (scenario, seed) runs,
+//! running them in parallel and judging their expectations.
+//!
+//! Data flow: [`discover`] → [`load_all`] → [`plan`] (seeds × scenarios, then
+//! the shard's part) → [`execute`] (tokio: a `JoinSet` of `spawn_blocking`
+//! tasks, at most `--jobs` at once through a `Semaphore`) → records sorted
+//! by (file, scenario, seed). Finishing order never reaches the output.
 
+use std::fmt;
+use std::io::Write;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use indicatif::ProgressBar;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use reports::{ExpectationResult, RunRecord};
 use sim_core::Simulation;
 use sim_core::engine::Observer;
+use sim_core::time::{Calendar, SimTime};
 use sim_core::trace::TraceEvent;
 
 use crate::scenario_file::{self, LoadedScenario, ScenarioError};
+use crate::shard::{Shard, normalize_path};
 
 /// The file endings scenario files have.
 const EXTENSIONS: [&str; 2] = ["yaml", "yml"];
+
+/// The most seeds one sweep may ask for.
+pub const MAX_SEEDS: u64 = 1_000_000;
 
 /// Every scenario file under `paths` (files as given, folders searched recursively), sorted per folder.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
@@ -71,6 +91,107 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedScenario>, Vec<ScenarioEr
     }
 }
 
+/// An inclusive range of seeds: `--seeds N` is 1..=N, `--seeds A..B` is A..=B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeedRange {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl SeedRange {
+    pub fn len(self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    pub fn is_empty(self) -> bool {
+        false
+    }
+
+    pub fn seeds(self) -> std::ops::RangeInclusive<u64> {
+        self.first..=self.last
+    }
+}
+
+impl fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.first, self.last)
+    }
+}
+
+impl FromStr for SeedRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SeedRange, String> {
+        let bad = || {
+            format!(
+                "`{s}` is not a seed sweep (accepted: N for seeds 1 to N, or A..B for seeds A to B inclusive)"
+            )
+        };
+        let number = |t: &str| t.trim().parse::<u64>().map_err(|_| bad());
+        let range = match s.split_once("..") {
+            Some((a, b)) => SeedRange {
+                first: number(a)?,
+                last: number(b.strip_prefix('=').unwrap_or(b))?,
+            },
+            None => SeedRange {
+                first: 1,
+                last: number(s)?,
+            },
+        };
+        if range.last < range.first {
+            return Err(bad());
+        }
+        if range.last - range.first >= MAX_SEEDS {
+            return Err(format!("`{s}`: more than {MAX_SEEDS} seeds in one sweep"));
+        }
+        Ok(range)
+    }
+}
+
+/// Which seeds each scenario runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seeds {
+    /// Each scenario's own `seed:`.
+    Own,
+    One(u64),
+    Sweep(SeedRange),
+}
+
+/// One run to do: a scenario at a seed.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub scenario: Arc<LoadedScenario>,
+    /// The scenario file as records spell it ([`normalize_path`]).
+    pub file: String,
+    pub seed: u64,
+}
+
+/// Every (scenario, seed) pair, in report order, keeping only the shard's part.
+pub fn plan(scenarios: &[Arc<LoadedScenario>], seeds: Seeds, shard: Option<Shard>) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for s in scenarios {
+        let file = normalize_path(&s.file);
+        let list: Vec<u64> = match seeds {
+            Seeds::Own => vec![s.scenario.seed],
+            Seeds::One(seed) => vec![seed],
+            Seeds::Sweep(range) => range.seeds().collect(),
+        };
+        for seed in list {
+            if shard.is_none_or(|sh| sh.contains(&file, seed)) {
+                jobs.push(Job {
+                    scenario: Arc::clone(s),
+                    file: file.clone(),
+                    seed,
+                });
+            }
+        }
+    }
+    let key = |j: &Job| (j.file.clone(), j.scenario.scenario.name.clone(), j.seed);
+    jobs.sort_by_key(key);
+    // The same file given twice runs once.
+    jobs.dedup_by(|a, b| key(a) == key(b));
+    jobs
+}
+
 /// Runs one scenario at `seed` (its own when `None`) and judges it.
 pub fn run_one(
     loaded: &LoadedScenario,
@@ -98,7 +219,7 @@ pub fn run_one(
         .collect();
     Ok(RunRecord {
         scenario: scenario.name.clone(),
-        file: loaded.file.display().to_string(),
+        file: normalize_path(&loaded.file),
         seed: scenario.seed,
         // Share expectations are judged over the sweep, not here.
         passed: expectations.iter().all(|e| e.passed || e.share.is_some()),
@@ -106,4 +227,175 @@ pub fn run_one(
         expectations,
         outcome,
     })
+}
+
+/// Writes the trace of a run as text, dated by the scenario's calendar.
+struct TraceWriter<'a> {
+    calendar: Calendar,
+    out: &'a mut dyn Write,
+}
+
+impl Observer<TraceEvent> for TraceWriter<'_> {
+    fn observe(&mut self, at: SimTime, event: &TraceEvent) {
+        let _ = writeln!(
+            self.out,
+            "      {} {:>12}  {event}",
+            self.calendar.at(at),
+            at.to_string()
+        );
+    }
+}
+
+/// A judged run, with its trace text when asked for.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub record: RunRecord,
+    pub trace: Vec<u8>,
+}
+
+/// Why a run gave no record.
+#[derive(Clone, Debug)]
+pub enum JobError {
+    /// The model refused (a limit was hit): the scenario's fault, exit 2.
+    Run {
+        file: String,
+        seed: u64,
+        error: sim_core::RunError,
+    },
+    /// A bug: exit 1.
+    Panic {
+        file: String,
+        seed: u64,
+        message: String,
+    },
+    /// The runtime itself failed: exit 1.
+    Runtime(String),
+}
+
+impl JobError {
+    /// Whether the fault lies with fletsim rather than the scenario.
+    pub fn is_internal(&self) -> bool {
+        !matches!(self, JobError::Run { .. })
+    }
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::Run { file, seed, error } => {
+                write!(
+                    f,
+                    "{file} (seed {seed}): {error}; reproduce: fletsim run {file} --seed {seed}"
+                )
+            }
+            JobError::Panic { file, seed, message } => write!(
+                f,
+                "internal error running {file} at seed {seed}: {message}; reproduce: fletsim run {file} --seed {seed}"
+            ),
+            JobError::Runtime(message) => write!(f, "internal error: {message}"),
+        }
+    }
+}
+
+fn run_job(job: &Job, with_trace: bool) -> Result<RunOutput, JobError> {
+    let mut trace = Vec::new();
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        if with_trace {
+            let mut writer = TraceWriter {
+                calendar: Calendar::new(job.scenario.scenario.start),
+                out: &mut trace,
+            };
+            run_one(&job.scenario, Some(job.seed), &mut writer)
+        } else {
+            run_one(&job.scenario, Some(job.seed), &mut sim_core::sim::NoObserver)
+        }
+    }));
+    match result {
+        Ok(Ok(record)) => Ok(RunOutput { record, trace }),
+        Ok(Err(error)) => Err(JobError::Run {
+            file: job.file.clone(),
+            seed: job.seed,
+            error,
+        }),
+        Err(panic) => Err(JobError::Panic {
+            file: job.file.clone(),
+            seed: job.seed,
+            message: panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string()),
+        }),
+    }
+}
+
+/// Runs every job, at most `parallel` at once, and returns the outputs sorted
+/// by (file, scenario, seed); errors come back sorted the same way.
+pub fn execute(
+    jobs: Vec<Job>,
+    parallel: usize,
+    with_trace: bool,
+    progress: &ProgressBar,
+) -> Result<Vec<RunOutput>, Vec<JobError>> {
+    let parallel = parallel.max(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(parallel)
+        .thread_name("fletsim-run")
+        .build()
+        .map_err(|e| vec![JobError::Runtime(format!("cannot start the runtime: {e}"))])?;
+    let results: Vec<(usize, Result<RunOutput, JobError>)> = runtime.block_on(async {
+        let permits = Arc::new(Semaphore::new(parallel));
+        let mut set = JoinSet::new();
+        let mut results = Vec::with_capacity(jobs.len());
+        for (index, job) in jobs.into_iter().enumerate() {
+            let permit = match Arc::clone(&permits).acquire_owned().await {
+                Ok(p) => p,
+                Err(e) => {
+                    results.push((index, Err(JobError::Runtime(e.to_string()))));
+                    break;
+                }
+            };
+            let progress = progress.clone();
+            set.spawn_blocking(move || {
+                let _permit = permit;
+                let out = run_job(&job, with_trace);
+                progress.inc(1);
+                (index, out)
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(r) => results.push(r),
+                Err(e) => results.push((usize::MAX, Err(JobError::Runtime(e.to_string())))),
+            }
+        }
+        results
+    });
+    progress.finish_and_clear();
+    // Jobs came in report order: their index is the sort key.
+    let mut results = results;
+    results.sort_by_key(|(index, _)| *index);
+    let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(|(_, r)| r.is_ok());
+    if errors.is_empty() {
+        Ok(ok.into_iter().filter_map(|(_, r)| r.ok()).collect())
+    } else {
+        Err(errors.into_iter().filter_map(|(_, r)| r.err()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_sweeps_parse() {
+        assert_eq!("8".parse(), Ok(SeedRange { first: 1, last: 8 }));
+        assert_eq!("5..8".parse(), Ok(SeedRange { first: 5, last: 8 }));
+        assert_eq!("5..=8".parse(), Ok(SeedRange { first: 5, last: 8 }));
+        assert_eq!("7..7".parse::<SeedRange>().map(SeedRange::len), Ok(1));
+        for bad in ["0", "8..5", "x", "1..", "..3", "-2", "1..2000000"] {
+            assert!(bad.parse::<SeedRange>().is_err(), "{bad}");
+        }
+    }
 }
