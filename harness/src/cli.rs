@@ -1,21 +1,28 @@
 //! The command line: subcommands, their options and exit codes.
 //!
-//! Exit codes (as documented in README): 0 every expectation held, 100 some
-//! expectation failed, 2 bad input (a file, an argument), 1 an internal
-//! error.
+//! Exit codes of `run` and `merge`: 0 every expectation held, 100 some
+//! expectation failed, 2 bad input (a file, an argument), 1 an internal error.
+//!
+//! Options shared by several commands live in one struct each and are
+//! flattened where they apply: [`ScenarioSelection`] (which scenarios and
+//! seeds), [`RunOptions`] (how runs are done), [`OutputOptions`] (how much
+//! and in which colours), [`ReportFiles`] (machine-readable reports). A new
+//! option goes into the struct it belongs to and reaches every command that
+//! flattens it.
 
 use std::io::Write;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use reports::text::Verbosity;
-use sim_core::engine::Observer;
-use sim_core::time::{Calendar, SimTime};
-use sim_core::trace::TraceEvent;
+use reports::text::{Palette, Verbosity};
 
-use crate::suite;
+use crate::console::{ColorChoice, Environment};
+use crate::outputs::ReportFiles;
+use crate::shard::ShardArg;
+use crate::suite::{SeedRange, Seeds};
 
 /// Exit codes of every subcommand.
 pub mod exit {
@@ -35,8 +42,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run scenarios, judge their expectations and print a line per run.
+    /// Run scenarios (at their seeds or a seed sweep, in parallel), judge their expectations and report.
     Run(RunArgs),
+    /// Join the JSON results of shards into one report (JUnit, Markdown, JSON), in any order.
+    Merge(MergeArgs),
     /// Compute a MAP-E configuration (IPv4 address, PSID, port set, CE address) from a prefix and a rule.
     #[command(name = "map-e")]
     MapE(crate::mape_cmd::MapeArgs),
@@ -51,41 +60,133 @@ pub enum LogCommand {
     Analyze(crate::log_analyze::LogAnalyzeArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct RunArgs {
+/// Which scenarios, at which seeds, and which shard of them.
+#[derive(Debug, Default, Args)]
+pub struct ScenarioSelection {
     /// Scenario files or folders (searched recursively for *.yaml) [default: scenarios/]
     pub paths: Vec<PathBuf>,
     /// Run every scenario at this seed instead of its own.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "seeds")]
     pub seed: Option<u64>,
-    /// Print one JSON object per run (JSON Lines) instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// Print only failures and the summary.
+    /// Run every scenario at each seed of a sweep: N (seeds 1 to N) or A..B (A to B, inclusive).
+    #[arg(long, value_name = "N|A..B")]
+    pub seeds: Option<SeedRange>,
+    /// Run only one shard of the (scenario, seed) pairs: i/N (1-based), or auto from CI variables.
+    #[arg(long, value_name = "i/N|auto")]
+    pub shard: Option<ShardArg>,
+    /// The number of shards for --shard auto (Kubernetes Indexed Jobs; overrides the CI's total).
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shard_total: Option<u32>,
+}
+
+impl ScenarioSelection {
+    /// The paths, `scenarios/` when none were given.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        if self.paths.is_empty() {
+            vec![PathBuf::from("scenarios")]
+        } else {
+            self.paths.clone()
+        }
+    }
+
+    pub fn seeds(&self) -> Seeds {
+        match (self.seed, self.seeds) {
+            (Some(s), _) => Seeds::One(s),
+            (None, Some(range)) => Seeds::Sweep(range),
+            (None, None) => Seeds::Own,
+        }
+    }
+}
+
+/// How runs are done (options that change a run's inputs, such as `--set`, belong here too).
+#[derive(Debug, Default, Args)]
+pub struct RunOptions {
+    /// How many runs at once [default: the machine's cores]
+    #[arg(short = 'j', long, value_name = "J")]
+    pub jobs: Option<NonZeroUsize>,
+}
+
+impl RunOptions {
+    pub fn parallel(&self) -> usize {
+        self.jobs
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get)
+    }
+}
+
+/// How much to print, and in which colours.
+#[derive(Debug, Default, Args)]
+pub struct OutputOptions {
+    /// Print only failures and the summary; no progress bar.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Print every expectation and the trace of each run.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Colour the terminal report (NO_COLOR turns `auto` off).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl OutputOptions {
+    pub fn verbosity(&self) -> Verbosity {
+        if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+
+    pub fn palette(&self, env: &Environment) -> Palette {
+        env.palette(self.color)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files).
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 /// Parses the process's arguments and runs the subcommand.
 pub fn main_with(out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            return ExitCode::from(code);
         }
     };
-    ExitCode::from(dispatch(cli, out, err))
+    ExitCode::from(dispatch(cli, &Environment::of_process(), out, err))
 }
 
 /// Runs a parsed command line; returns the exit code.
-pub fn dispatch(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match cli.command {
-        Command::Run(args) => run(&args, out, err),
+        Command::Run(args) => crate::run_cmd::run(&args, env, out, err),
+        Command::Merge(args) => crate::run_cmd::merge(&args, env, out, err),
         Command::MapE(args) => match crate::mape_cmd::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {
@@ -100,97 +201,5 @@ pub fn dispatch(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 u8::try_from(e.exit_code()).unwrap_or(exit::INTERNAL)
             }
         },
-    }
-}
-
-/// Writes the trace of a run as text, dated by the scenario's calendar.
-struct TraceWriter<'a> {
-    calendar: Calendar,
-    out: &'a mut dyn Write,
-}
-
-impl Observer<TraceEvent> for TraceWriter<'_> {
-    fn observe(&mut self, at: SimTime, event: &TraceEvent) {
-        let _ = writeln!(
-            self.out,
-            "      {} {:>12}  {event}",
-            self.calendar.at(at),
-            at.to_string()
-        );
-    }
-}
-
-fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
-    } else {
-        args.paths.clone()
-    };
-    let files = match suite::discover(&paths) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return exit::BAD_INPUT;
-        }
-    };
-    let loaded = match suite::load_all(&files) {
-        Ok(l) => l,
-        Err(errors) => {
-            for e in errors {
-                let _ = writeln!(err, "error: {e}");
-            }
-            return exit::BAD_INPUT;
-        }
-    };
-    let verbosity = if args.quiet {
-        Verbosity::Quiet
-    } else if args.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    let mut records = Vec::new();
-    for scenario in &loaded {
-        let mut trace = Vec::new();
-        let result = if args.verbose && !args.json {
-            let mut writer = TraceWriter {
-                calendar: Calendar::new(scenario.scenario.start),
-                out: &mut trace,
-            };
-            suite::run_one(scenario, args.seed, &mut writer)
-        } else {
-            suite::run_one(scenario, args.seed, &mut sim_core::sim::NoObserver)
-        };
-        let record = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = writeln!(err, "error: {}: {e}", scenario.file.display());
-                return exit::BAD_INPUT;
-            }
-        };
-        let written = if args.json {
-            reports::json::write_record(out, &record)
-        } else {
-            reports::text::write_run(out, &record, verbosity, reports::text::Palette::plain())
-                .and_then(|()| out.write_all(&trace))
-        };
-        if let Err(e) = written {
-            let _ = writeln!(err, "error: cannot write output: {e}");
-            return exit::INTERNAL;
-        }
-        records.push(record);
-    }
-    if !args.json {
-        let shares = reports::sweep::judge_shares(&records);
-        let _ = reports::text::write_shares(out, &shares, verbosity, reports::text::Palette::plain());
-        let _ = reports::text::write_summary(out, &records, &shares);
-        if shares.iter().any(|v| !v.met) {
-            return exit::EXPECTATIONS_FAILED;
-        }
-    }
-    if records.iter().all(|r| r.passed) {
-        exit::OK
-    } else {
-        exit::EXPECTATIONS_FAILED
     }
 }

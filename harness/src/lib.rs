@@ -5,14 +5,19 @@
 //! - [`suite`]: finding scenario files, planning (scenario, seed) runs,
 //!   running them in parallel on tokio and judging them.
 //! - [`shard`]: `--shard i/N|auto`, the stable hash partition and the CI variables.
+//! - [`run_cmd`]: `fletsim run` and `fletsim merge`; [`outputs`]: their report files.
 //! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
-//! - [`cli`]: the subcommands and their exit codes.
+//! - [`console`]: environment variables, terminals, colour and progress bars.
+//! - [`cli`]: the subcommands, their shared option groups and exit codes.
 
 pub mod cli;
+pub mod console;
 pub mod log_analyze;
 pub mod mape_cmd;
+pub mod outputs;
+pub mod run_cmd;
 pub mod scenario_file;
 pub mod shard;
 pub mod suite;

@@ -19,29 +19,32 @@ fn shipped_suite_passes_and_lists_every_scenario() {
     assert!(files.len() >= 7, "the issue asks for at least seven stories");
     for file in files {
         let name = file.file_stem().expect("stem").to_string_lossy().into_owned();
-        assert!(text.contains(&format!("PASS  {name} (seed")), "{name} not listed as passed:\n{text}");
+        assert!(
+            text.contains(&format!("PASS  {name} (seed")),
+            "{name} not listed as passed:\n{text}"
+        );
     }
     assert!(text.contains(" failed") && text.contains("0 failed"), "{text}");
 }
 
 #[test]
 fn same_scenario_and_seed_give_byte_identical_json() {
-    let first = fletsim(&["run", "scenarios/", "--json"]);
-    let second = fletsim(&["run", "scenarios/", "--json"]);
+    let first = fletsim(&["run", "scenarios/", "--json", "-"]);
+    let second = fletsim(&["run", "scenarios/", "--json", "-"]);
     assert_eq!(first.status.code(), Some(0));
     assert!(!first.stdout.is_empty());
     assert_eq!(first.stdout, second.stdout);
     // And a different seed gives a different trace for a scenario with randomness in it.
     let lossy = scenario("rule-fetch-lossy-link.yaml");
     let lossy = lossy.to_str().expect("utf-8 path");
-    let a = fletsim(&["run", lossy, "--json", "--seed", "2"]);
-    let b = fletsim(&["run", lossy, "--json", "--seed", "10"]);
+    let a = fletsim(&["run", lossy, "--json", "-", "--seed", "2"]);
+    let b = fletsim(&["run", lossy, "--json", "-", "--seed", "10"]);
     assert_ne!(a.stdout, b.stdout);
 }
 
 #[test]
 fn json_lines_carry_the_documented_fields() {
-    let out = fletsim(&["run", "scenarios/hgw-v6plus-bring-up.yaml", "--json"]);
+    let out = fletsim(&["run", "scenarios/hgw-v6plus-bring-up.yaml", "--json", "-"]);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     for key in ["scenario", "seed", "passed", "digest", "expectations", "outcome"] {
         assert!(line.get(key).is_some(), "missing {key}: {line}");
@@ -65,13 +68,23 @@ fn a_failed_expectation_exits_100_and_shows_the_actual_value() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(100), "{text}");
     assert!(text.contains("FAIL  edited (seed 1)"), "{text}");
-    assert!(text.contains("failed: ipv4.first_up <= 10m  (actual: never)"), "{text}");
+    assert!(
+        text.contains("failed: ipv4.first_up <= 10m  (actual: never)"),
+        "{text}"
+    );
     assert!(text.contains("reproduce: fletsim run"), "{text}");
 }
 
 #[test]
 fn seed_override_is_reported() {
-    let out = fletsim(&["run", "scenarios/onu-loss-of-signal.yaml", "--seed", "77", "--json"]);
+    let out = fletsim(&[
+        "run",
+        "scenarios/onu-loss-of-signal.yaml",
+        "--seed",
+        "77",
+        "--json",
+        "-",
+    ]);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(line["seed"], 77);
 }
@@ -103,6 +116,7 @@ fn the_valid_base_case_runs() {
 }
 
 /// Each case: (what, the file's text, the `line:column` the error must name, words it must contain).
+#[rustfmt::skip]
 fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> {
     vec![
         ("unknown field", VALID.replace("  model: hgw", "  model: hgw\n  modle: x"), "7:3", vec!["gateway.modle", "unknown field"]),
@@ -142,7 +156,12 @@ fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
         std::fs::write(&file, &text).expect("write");
         let out = fletsim(&["run", file.to_str().expect("utf-8")]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{what}: exit {:?}\n{err}", out.status.code());
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{what}: exit {:?}\n{err}",
+            out.status.code()
+        );
         assert!(!err.contains("panicked"), "{what}: panicked\n{err}");
         let located = format!("case{i}.yaml:{at}:");
         assert!(err.contains(&located), "{what}: expected `{located}` in:\n{err}");
@@ -164,11 +183,18 @@ fn unreadable_or_non_text_files_exit_2_with_the_file_named() {
         let out = fletsim(&["run", file.to_str().expect("utf-8")]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains(&file.display().to_string()) && err.contains(words), "{err}");
+        assert!(
+            err.contains(&file.display().to_string()) && err.contains(words),
+            "{err}"
+        );
     }
     let out = fletsim(&["run", "no/such/file.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no/such/file.yaml: no such file or folder"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no/such/file.yaml: no such file or folder"),
+        "{}",
+        stderr(&out)
+    );
     let out = fletsim(&["run", "--seed", "minus-one"]);
     assert_eq!(out.status.code(), Some(2), "bad arguments are bad input too");
 }

@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 
 /// The workspace root (the harness crate's parent).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// A shipped scenario file.
@@ -14,14 +17,53 @@ pub fn scenario(name: &str) -> PathBuf {
     root().join("scenarios").join(name)
 }
 
+/// A test fixture file (harness/tests/fixtures/).
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The variables `--shard auto` reads: cleared so the test runner's own CI cannot leak in.
+pub const SHARD_VARIABLES: [&str; 9] = [
+    "FLETSIM_SHARD_INDEX",
+    "FLETSIM_SHARD_TOTAL",
+    "CI_NODE_INDEX",
+    "CI_NODE_TOTAL",
+    "BUILDKITE_PARALLEL_JOB",
+    "BUILDKITE_PARALLEL_JOB_COUNT",
+    "CIRCLE_NODE_INDEX",
+    "CIRCLE_NODE_TOTAL",
+    "JOB_COMPLETION_INDEX",
+];
+
+/// The `fletsim` binary, to run in the workspace root, with a clean environment for colour and shards.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fletsim"));
+    cmd.args(args).current_dir(root()).env_remove("NO_COLOR");
+    for v in SHARD_VARIABLES {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
 /// Runs the `fletsim` binary with `args` in the workspace root.
 pub fn fletsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fletsim"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("fletsim runs")
+    command(args).output().expect("fletsim runs")
+}
+
+/// Runs the `fletsim` binary with extra environment variables.
+pub fn fletsim_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = command(args);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("fletsim runs")
+}
+
+/// A path as a `&str` argument.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
 }
 
 pub fn stdout(o: &Output) -> String {

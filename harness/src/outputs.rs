@@ -1,0 +1,140 @@
+//! Report files: `--json FILE|-`, `--junit FILE|-`, `--markdown FILE|-`.
+//!
+//! Every file is written after all runs have finished and been sorted, so
+//! its bytes never depend on `--jobs` or on the order runs finished.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use clap::Args;
+
+use reports::RunRecord;
+use reports::sweep::ShareVerdict;
+
+/// Where a report goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl FromStr for Destination {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Destination, String> {
+        match s {
+            "" => Err("an empty file name (use `-` for stdout)".to_string()),
+            "-" => Ok(Destination::Stdout),
+            path => Ok(Destination::File(PathBuf::from(path))),
+        }
+    }
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Stdout => f.write_str("stdout"),
+            Destination::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The machine-readable reports of `run` and `merge` (add new report kinds here).
+#[derive(Debug, Default, Args)]
+pub struct ReportFiles {
+    /// Write JSON Lines, one record per run, to FILE (`-`: stdout). The input of `fletsim merge` and `diff`.
+    #[arg(long, value_name = "FILE|-")]
+    pub json: Option<Destination>,
+    /// Write JUnit XML (one testcase per scenario and seed) to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE|-")]
+    pub junit: Option<Destination>,
+    /// Write a Markdown summary (for $GITHUB_STEP_SUMMARY) to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE|-")]
+    pub markdown: Option<Destination>,
+}
+
+impl ReportFiles {
+    fn all(&self) -> [(&'static str, Option<&Destination>); 3] {
+        [
+            ("--json", self.json.as_ref()),
+            ("--junit", self.junit.as_ref()),
+            ("--markdown", self.markdown.as_ref()),
+        ]
+    }
+
+    /// Whether a report takes stdout (the human report then goes to stderr).
+    pub fn uses_stdout(&self) -> bool {
+        self.all().iter().any(|(_, d)| *d == Some(&Destination::Stdout))
+    }
+
+    /// Refuses two reports on one destination, or a report over an input file.
+    pub fn check(&self, inputs: &[PathBuf]) -> Result<(), String> {
+        let given: Vec<(&str, &Destination)> = self
+            .all()
+            .into_iter()
+            .filter_map(|(f, d)| Some((f, d?)))
+            .collect();
+        for (i, (flag, dest)) in given.iter().enumerate() {
+            if let Some((other, _)) = given[..i].iter().find(|(_, d)| d == dest) {
+                return Err(format!("{other} and {flag} both write to {dest}"));
+            }
+            if let Destination::File(path) = dest
+                && inputs.iter().any(|input| same_file(input, path))
+            {
+                return Err(format!(
+                    "{flag} {}: that is an input file; refusing to overwrite it",
+                    path.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every requested report.
+    pub fn write(
+        &self,
+        stdout: &mut dyn Write,
+        records: &[RunRecord],
+        shares: &[ShareVerdict],
+    ) -> Result<(), String> {
+        if let Some(d) = &self.json {
+            write_to(d, stdout, |w| reports::json::write_records(w, records))?;
+        }
+        if let Some(d) = &self.junit {
+            write_to(d, stdout, |w| reports::junit::write(w, records, shares))?;
+        }
+        if let Some(d) = &self.markdown {
+            write_to(d, stdout, |w| reports::markdown::write(w, records, shares))?;
+        }
+        Ok(())
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Writes one report to its destination.
+pub fn write_to(
+    dest: &Destination,
+    stdout: &mut dyn Write,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    match dest {
+        Destination::Stdout => render(stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("cannot write to stdout: {e}")),
+        Destination::File(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            render(&mut w)
+                .and_then(|()| w.flush())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! `fletsim run` (scenarios × seeds, in parallel, one shard of them) and
+//! `fletsim merge` (the shards' JSON joined into one report).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use reports::RunRecord;
+use reports::sweep::{ShareVerdict, judge_shares};
+
+use crate::cli::{MergeArgs, OutputOptions, RunArgs, RunOptions, ScenarioSelection, exit};
+use crate::console::Environment;
+use crate::outputs::ReportFiles;
+use crate::scenario_file::LoadedScenario;
+use crate::shard::{self, Shard, ShardArg};
+use crate::suite::{self, Job, JobError, RunOutput};
+
+/// Finds and loads the selected scenario files; errors are printed and give the exit code.
+pub fn load_selection(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Arc<LoadedScenario>>, u8> {
+    let files = suite::discover(paths).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        exit::BAD_INPUT
+    })?;
+    let loaded = suite::load_all(&files).map_err(|errors| {
+        for e in errors {
+            let _ = writeln!(err, "error: {e}");
+        }
+        exit::BAD_INPUT
+    })?;
+    Ok(loaded.into_iter().map(Arc::new).collect())
+}
+
+/// The shard to run, if any (`auto` read from the environment), and where it came from.
+pub fn resolve_shard(
+    selection: &ScenarioSelection,
+    env: &Environment,
+) -> Result<Option<(Shard, String)>, String> {
+    match selection.shard {
+        None => Ok(None),
+        Some(ShardArg::Fixed(s)) => {
+            let s = match selection.shard_total {
+                Some(total) if total != s.total => {
+                    return Err(format!("--shard {s} and --shard-total {total} disagree"));
+                }
+                _ => s,
+            };
+            Ok(Some((s, "--shard".to_string())))
+        }
+        Some(ShardArg::Auto) => {
+            shard::from_env(&env.vars, selection.shard_total).map(|(s, source)| Some((s, source.to_string())))
+        }
+    }
+}
+
+/// Plans the selection's runs: scenarios × seeds, the shard's part. Errors are printed.
+pub fn plan_selection(
+    selection: &ScenarioSelection,
+    env: &Environment,
+    output: &OutputOptions,
+    err: &mut dyn Write,
+) -> Result<(Vec<Job>, Option<Shard>), u8> {
+    let shard = resolve_shard(selection, env).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        exit::BAD_INPUT
+    })?;
+    let scenarios = load_selection(&selection.paths(), err)?;
+    let jobs = suite::plan(&scenarios, selection.seeds(), shard.as_ref().map(|(s, _)| *s));
+    if let Some((s, source)) = &shard
+        && !output.quiet
+    {
+        let all = suite::plan(&scenarios, selection.seeds(), None).len();
+        let _ = writeln!(err, "shard {s} (from {source}): {} of {all} runs", jobs.len());
+    }
+    Ok((jobs, shard.map(|(s, _)| s)))
+}
+
+/// Runs the jobs in parallel with a progress bar; errors are printed and give the exit code.
+pub fn execute_jobs(
+    jobs: Vec<Job>,
+    run: &RunOptions,
+    output: &OutputOptions,
+    with_trace: bool,
+    env: &Environment,
+    err: &mut dyn Write,
+) -> Result<Vec<RunOutput>, u8> {
+    let progress = env.progress(jobs.len() as u64, output.quiet);
+    suite::execute(jobs, run.parallel(), with_trace, &progress).map_err(|errors| {
+        for e in &errors {
+            let _ = writeln!(err, "error: {e}");
+        }
+        if errors.iter().any(JobError::is_internal) {
+            exit::INTERNAL
+        } else {
+            exit::BAD_INPUT
+        }
+    })
+}
+
+/// `fletsim run`.
+pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let paths = args.selection.paths();
+    if let Err(e) = args.reports.check(&paths) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
+    let (jobs, shard) = match plan_selection(&args.selection, env, &args.output, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let with_trace = args.output.verbose && !args.reports.uses_stdout();
+    let outputs = match execute_jobs(jobs, &args.run, &args.output, with_trace, env, err) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let (records, traces): (Vec<RunRecord>, Vec<Vec<u8>>) =
+        outputs.into_iter().map(|o| (o.record, o.trace)).unzip();
+    // Share expectations need every seed: with part of them, `fletsim merge` judges.
+    let deferred = shard.is_some_and(Shard::is_partial);
+    let shares = if deferred {
+        Vec::new()
+    } else {
+        judge_shares(&records)
+    };
+    if deferred
+        && !args.output.quiet
+        && records
+            .iter()
+            .any(|r| r.expectations.iter().any(|e| e.share.is_some()))
+    {
+        let _ = writeln!(
+            err,
+            "note: share expectations (`for P% of seeds`) are judged by `fletsim merge` over all shards"
+        );
+    }
+    finish(
+        &records,
+        Some(&traces),
+        &shares,
+        &args.reports,
+        &args.output,
+        env,
+        out,
+        err,
+    )
+}
+
+/// The human report, the report files, and the exit code.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    records: &[RunRecord],
+    traces: Option<&[Vec<u8>]>,
+    shares: &[ShareVerdict],
+    files: &ReportFiles,
+    output: &OutputOptions,
+    env: &Environment,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    // Data on stdout: when a report takes it, the human report goes to stderr.
+    let to_stderr = files.uses_stdout();
+    let palette = if to_stderr {
+        reports::text::Palette::plain()
+    } else {
+        output.palette(env)
+    };
+    let written = {
+        let human: &mut dyn Write = if to_stderr { &mut *err } else { &mut *out };
+        write_human(human, records, traces, shares, output, palette)
+    };
+    if let Err(e) = written {
+        let _ = writeln!(err, "error: cannot write the report: {e}");
+        return exit::INTERNAL;
+    }
+    if let Err(e) = files.write(out, records, shares) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::INTERNAL;
+    }
+    if records.iter().all(|r| r.passed) && shares.iter().all(|v| v.met) {
+        exit::OK
+    } else {
+        exit::EXPECTATIONS_FAILED
+    }
+}
+
+fn write_human(
+    human: &mut dyn Write,
+    records: &[RunRecord],
+    traces: Option<&[Vec<u8>]>,
+    shares: &[ShareVerdict],
+    output: &OutputOptions,
+    palette: reports::text::Palette,
+) -> std::io::Result<()> {
+    let verbosity = output.verbosity();
+    for (i, r) in records.iter().enumerate() {
+        reports::text::write_run(human, r, verbosity, palette)?;
+        if let Some(trace) = traces.and_then(|t| t.get(i)) {
+            human.write_all(trace)?;
+        }
+    }
+    reports::text::write_shares(human, shares, verbosity, palette)?;
+    reports::text::write_summary(human, records, shares)
+}
+
+/// Reads the records of JSON Lines files, or of the `*.json`/`*.jsonl` files in folders.
+pub fn read_results(paths: &[PathBuf]) -> Result<Vec<RunRecord>, String> {
+    let mut records = Vec::new();
+    for path in paths {
+        let files: Vec<PathBuf> = if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("{}: cannot read folder: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "jsonl"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!(
+                    "{}: no results (*.json, *.jsonl) in this folder",
+                    path.display()
+                ));
+            }
+            files
+        } else {
+            vec![path.clone()]
+        };
+        for file in files {
+            records.extend(read_results_file(&file)?);
+        }
+    }
+    Ok(records)
+}
+
+fn read_results_file(file: &Path) -> Result<Vec<RunRecord>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    reports::json::read_records(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// Sorts records and drops exact duplicates; the same run with different results is an error.
+pub fn merge_records(mut records: Vec<RunRecord>) -> Result<(Vec<RunRecord>, usize), String> {
+    reports::sort_records(&mut records);
+    let mut merged: Vec<RunRecord> = Vec::with_capacity(records.len());
+    let mut duplicates = 0;
+    for r in records {
+        match merged.last() {
+            Some(last) if last.sort_key() == r.sort_key() => {
+                if *last != r {
+                    return Err(format!(
+                        "{} (seed {}) appears twice with different results (digests {} and {}): \
+                         were the shards run with different fletsim versions or options?",
+                        r.file, r.seed, last.digest, r.digest
+                    ));
+                }
+                duplicates += 1;
+            }
+            _ => merged.push(r),
+        }
+    }
+    Ok((merged, duplicates))
+}
+
+/// `fletsim merge`.
+pub fn merge(args: &MergeArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if let Err(e) = args.reports.check(&args.results) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
+    let records = match read_results(&args.results).and_then(merge_records) {
+        Ok((records, duplicates)) => {
+            if duplicates > 0 && !args.output.quiet {
+                let _ = writeln!(
+                    err,
+                    "note: {duplicates} runs appeared in more than one input; kept once"
+                );
+            }
+            records
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let shares = judge_shares(&records);
+    finish(
+        &records,
+        None,
+        &shares,
+        &args.reports,
+        &args.output,
+        env,
+        out,
+        err,
+    )
+}
