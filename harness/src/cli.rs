@@ -1,7 +1,8 @@
 //! The command line: subcommands, their options and exit codes.
 //!
-//! Exit codes of `run` and `merge`: 0 every expectation held, 100 some
-//! expectation failed, 2 bad input (a file, an argument), 1 an internal error.
+//! Exit codes of `run`, `merge`, `snapshot`, `diff`: 0 every expectation
+//! held (or: identical), 100 some expectation failed (or: snapshots/outcomes
+//! differ), 2 bad input (a file, an argument), 1 an internal error.
 //!
 //! Options shared by several commands live in one struct each and are
 //! flattened where they apply: [`ScenarioSelection`] (which scenarios and
@@ -46,6 +47,10 @@ pub enum Command {
     Run(RunArgs),
     /// Join the JSON results of shards into one report (JUnit, Markdown, JSON), in any order.
     Merge(MergeArgs),
+    /// Pin outcomes as insta-format .snap files; --check compares, --accept updates.
+    Snapshot(SnapshotArgs),
+    /// Compare two sets of outcomes (JSON results, .snap files or folders of them) path by path.
+    Diff(DiffArgs),
     /// Compute a MAP-E configuration (IPv4 address, PSID, port set, CE address) from a prefix and a rule.
     #[command(name = "map-e")]
     MapE(crate::mape_cmd::MapeArgs),
@@ -167,6 +172,35 @@ pub struct MergeArgs {
     pub output: OutputOptions,
 }
 
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    /// The folder of .snap files.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Compare with the stored snapshots; on a difference print it, write a .snap.new beside and exit 100.
+    #[arg(long, conflicts_with = "accept")]
+    pub check: bool,
+    /// Write every snapshot, replacing those that differ.
+    #[arg(long)]
+    pub accept: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// JSON results file, .snap file, or a folder of them.
+    pub old: PathBuf,
+    /// JSON results file, .snap file, or a folder of them.
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
 /// Parses the process's arguments and runs the subcommand.
 pub fn main_with(out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -187,6 +221,8 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
     match cli.command {
         Command::Run(args) => crate::run_cmd::run(&args, env, out, err),
         Command::Merge(args) => crate::run_cmd::merge(&args, env, out, err),
+        Command::Snapshot(args) => crate::snapshot_cmd::run(&args, env, out, err),
+        Command::Diff(args) => crate::diff_cmd::run(&args, env, out, err),
         Command::MapE(args) => match crate::mape_cmd::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

@@ -6,6 +6,8 @@
 //!   running them in parallel on tokio and judging them.
 //! - [`shard`]: `--shard i/N|auto`, the stable hash partition and the CI variables.
 //! - [`run_cmd`]: `fletsim run` and `fletsim merge`; [`outputs`]: their report files.
+//! - [`snapshot_cmd`]: `fletsim snapshot`, insta-format `.snap` files.
+//! - [`diff_cmd`]: `fletsim diff`, outcomes compared path by path.
 //! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
@@ -14,10 +16,12 @@
 
 pub mod cli;
 pub mod console;
+pub mod diff_cmd;
 pub mod log_analyze;
 pub mod mape_cmd;
 pub mod outputs;
 pub mod run_cmd;
 pub mod scenario_file;
 pub mod shard;
+pub mod snapshot_cmd;
 pub mod suite;
