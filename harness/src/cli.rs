@@ -4,6 +4,9 @@
 //! held (or: identical), 100 some expectation failed (or: snapshots/outcomes
 //! differ), 2 bad input (a file, an argument), 1 an internal error.
 //!
+//! `check` speaks `git bisect run`'s language instead: 0 good, 1 bad, 125
+//! cannot tell (skip this commit), 128 abort the bisection (see [`exit::check`]).
+//!
 //! Options shared by several commands live in one struct each and are
 //! flattened where they apply: [`ScenarioSelection`] (which scenarios and
 //! seeds), [`RunOptions`] (how runs are done), [`OutputOptions`] (how much
@@ -31,6 +34,20 @@ pub mod exit {
     pub const INTERNAL: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
     pub const EXPECTATIONS_FAILED: u8 = 100;
+
+    /// `fletsim check`, for `git bisect run`: 0 good, 1 bad, 125 skip, 128 abort.
+    pub mod check {
+        /// Every expectation holds.
+        pub const GOOD: u8 = 0;
+        /// An expectation failed (or a share is confidently below its threshold).
+        pub const BAD: u8 = 1;
+        /// Cannot tell at this commit: a share too close to call, a scenario this
+        /// version cannot read, or a run that broke. `git bisect run` skips the commit.
+        pub const SKIP: u8 = 125;
+        /// Nothing can be judged at any commit (no such file, bad arguments):
+        /// `git bisect run` stops at once rather than skip every commit.
+        pub const ABORT: u8 = 128;
+    }
 }
 
 /// fletsim: a deterministic simulator of the Flets IPoE home access chain.
@@ -51,6 +68,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Compare two sets of outcomes (JSON results, .snap files or folders of them) path by path.
     Diff(DiffArgs),
+    /// Judge one scenario for `git bisect run`: exit 0 good, 1 bad, 125 inconclusive.
+    Check(CheckArgs),
     /// Compute a MAP-E configuration (IPv4 address, PSID, port set, CE address) from a prefix and a rule.
     #[command(name = "map-e")]
     MapE(crate::mape_cmd::MapeArgs),
@@ -201,6 +220,22 @@ pub struct DiffArgs {
     pub output: OutputOptions,
 }
 
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Judge ordinary expectations at this seed instead of the scenario's own.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Judge share expectations over this sweep (N or A..B) [default: 20 seeds, doubled up to 320 until decided]
+    #[arg(long, value_name = "N|A..B")]
+    pub seeds: Option<SeedRange>,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
 /// Parses the process's arguments and runs the subcommand.
 pub fn main_with(out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -209,7 +244,14 @@ pub fn main_with(out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr.
             let _ = e.print();
-            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let code = if !e.use_stderr() {
+                exit::OK
+            } else if args.get(1).is_some_and(|a| a == "check") {
+                // A usage error is the same at every commit: stop `git bisect run`.
+                exit::check::ABORT
+            } else {
+                exit::BAD_INPUT
+            };
             return ExitCode::from(code);
         }
     };
@@ -223,6 +265,7 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
         Command::Merge(args) => crate::run_cmd::merge(&args, env, out, err),
         Command::Snapshot(args) => crate::snapshot_cmd::run(&args, env, out, err),
         Command::Diff(args) => crate::diff_cmd::run(&args, env, out, err),
+        Command::Check(args) => crate::check_cmd::run(&args, env, out, err),
         Command::MapE(args) => match crate::mape_cmd::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

@@ -8,12 +8,14 @@
 //! - [`run_cmd`]: `fletsim run` and `fletsim merge`; [`outputs`]: their report files.
 //! - [`snapshot_cmd`]: `fletsim snapshot`, insta-format `.snap` files.
 //! - [`diff_cmd`]: `fletsim diff`, outcomes compared path by path.
+//! - [`check_cmd`]: `fletsim check`, one verdict for `git bisect run`.
 //! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
 //! - [`cli`]: the subcommands, their shared option groups and exit codes.
 
+pub mod check_cmd;
 pub mod cli;
 pub mod console;
 pub mod diff_cmd;
