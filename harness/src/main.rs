@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    harness::cli::main_with(&mut stdout.lock(), &mut stderr.lock())
+    // Not locked for the whole run: the progress bar draws on stderr from worker threads.
+    let mut stderr = std::io::stderr();
+    harness::cli::main_with(&mut stdout.lock(), &mut stderr)
 }

@@ -689,3 +689,42 @@ fn reports_refuse_to_overwrite_an_input_or_share_a_destination() {
     let out = fletsim(&["run", file, "--json", "-", "--junit", "-"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// On a terminal the progress bar draws on stderr from the worker threads:
+/// the run must still finish (it once deadlocked on a held stderr lock).
+/// Uses util-linux `script` for a pseudo-terminal; skipped where it is missing.
+#[test]
+fn a_run_on_a_terminal_draws_progress_and_finishes() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("skipped: no /usr/bin/script to give fletsim a terminal");
+        return;
+    }
+    let inner = format!(
+        "'{}' run scenarios/hgw-v6plus-bring-up.yaml scenarios/onu-loss-of-signal.yaml --seeds 20 -j 2",
+        env!("CARGO_BIN_EXE_fletsim")
+    );
+    let mut child = std::process::Command::new(script)
+        .args(["-qec", &inner, "/dev/null"])
+        .current_dir(common::root())
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("script runs");
+    // About a minute, counted in polls (no wall-clock types here).
+    let mut polls = 0;
+    while child.try_wait().expect("wait").is_none() {
+        polls += 1;
+        if polls > 600 {
+            let _ = child.kill();
+            panic!("fletsim did not finish on a terminal");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().expect("output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("summary: 40 passed, 0 failed"), "{text}");
+    assert!(text.contains("runs"), "a progress bar was drawn: {text}");
+}
