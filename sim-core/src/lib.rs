@@ -23,6 +23,7 @@ pub mod engine;
 pub mod expect;
 pub mod fetch;
 pub mod gateway;
+pub mod lan;
 pub mod mape;
 pub mod network;
 pub mod outcome;
