@@ -17,6 +17,7 @@
 //! - [`trace`], [`outcome`]: what a run emits and what it produced.
 //! - [`device_log`]: the HGW log ring buffer in the device's own format.
 //! - [`expect`]: expectations over outcome paths (`ipv4.first_up <= 3m`).
+//! - [`stats`]: pure statistics (KS, chi-square, Wilson) for comparing fault times with a log.
 
 pub mod device_log;
 pub mod engine;
@@ -30,6 +31,7 @@ pub mod rng;
 pub mod scenario;
 pub mod servers;
 pub mod sim;
+pub mod stats;
 pub mod time;
 pub mod trace;
 
