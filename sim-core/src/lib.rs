@@ -13,6 +13,7 @@
 //! - [`network`]: the ONU, the links and the NGN edge's small exchanges (RA/PD, NTP, DNS).
 //! - [`servers`]: the Flets Joint distributor and the VNE's MAP rule server.
 //! - [`gateway`]: the HGW or retail router's state and bring-up logic.
+//! - [`hazard`]: random fault processes (constant, Weibull ageing, time of day, load, heap leak).
 //! - [`sim`]: the run: event dispatch, faults, LAN sessions, the outcome.
 //! - [`trace`], [`outcome`]: what a run emits and what it produced.
 //! - [`device_log`]: the HGW log ring buffer in the device's own format.
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod expect;
 pub mod fetch;
 pub mod gateway;
+pub mod hazard;
 pub mod mape;
 pub mod network;
 pub mod outcome;
