@@ -49,8 +49,6 @@
 //! the same call sequence gives the same firing times, to the nanosecond, on
 //! every platform.
 
-use rand::Rng;
-
 use crate::rng::SimRng;
 use crate::time::{Calendar, SimDuration, SimTime};
 
@@ -487,7 +485,7 @@ impl HazardProcess {
     fn fresh_threshold(&mut self) -> f64 {
         match self.hazard {
             Hazard::HeapLeak { limit, .. } => limit,
-            _ => unit_exponential(&mut self.rng),
+            _ => crate::rng::unit_exponential(&mut self.rng),
         }
     }
 
@@ -581,12 +579,6 @@ fn after(t: SimTime, secs: f64) -> Option<SimTime> {
     t.as_nanos()
         .checked_add(nanos.max(0.0) as u64)
         .map(SimTime::from_nanos)
-}
-
-/// A unit-mean exponential draw: -ln(1 - u) of a 53-bit uniform u in [0, 1), with libm's log1p.
-fn unit_exponential(rng: &mut SimRng) -> f64 {
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    -libm::log1p(-u)
 }
 
 #[cfg(test)]

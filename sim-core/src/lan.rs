@@ -10,8 +10,6 @@
 //! (one unit-exponential draw, then walking the hours), so one session costs
 //! one draw sequence and one event however quiet the night is.
 
-use rand::Rng;
-
 use crate::rng::SimRng;
 use crate::scenario::ClientProfile;
 use crate::time::{Calendar, SimDuration, SimTime};
@@ -57,15 +55,25 @@ const fn curve(values: [u8; 24]) -> [f64; 24] {
 }
 
 /// A business-hours curve (09–12, 13–18), idle at night.
-const OFFICE: [f64; 24] = curve([2, 1, 1, 1, 1, 2, 5, 10, 40, 100, 100, 95, 50, 95, 100, 100, 95, 80, 40, 15, 10, 8, 5, 3]);
+const OFFICE: [f64; 24] = curve([
+    2, 1, 1, 1, 1, 2, 5, 10, 40, 100, 100, 95, 50, 95, 100, 100, 95, 80, 40, 15, 10, 8, 5, 3,
+]);
 /// An evening-heavy household curve.
-const EVENING: [f64; 24] = curve([30, 15, 8, 5, 4, 5, 15, 35, 40, 35, 35, 40, 45, 40, 35, 40, 50, 60, 75, 90, 100, 100, 85, 55]);
+const EVENING: [f64; 24] = curve([
+    30, 15, 8, 5, 4, 5, 15, 35, 40, 35, 35, 40, 45, 40, 35, 40, 50, 60, 75, 90, 100, 100, 85, 55,
+]);
 /// Always on: background traffic with a slight daytime rise.
-const STEADY: [f64; 24] = curve([70, 70, 70, 70, 70, 70, 75, 85, 90, 95, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 95, 90, 80, 75]);
+const STEADY: [f64; 24] = curve([
+    70, 70, 70, 70, 70, 70, 75, 85, 90, 95, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 95, 90, 80, 75,
+]);
 /// Play in the evening and at night.
-const GAMING: [f64; 24] = curve([60, 40, 20, 8, 3, 2, 2, 5, 8, 10, 10, 15, 20, 20, 20, 25, 35, 50, 70, 85, 100, 100, 95, 80]);
+const GAMING: [f64; 24] = curve([
+    60, 40, 20, 8, 3, 2, 2, 5, 8, 10, 10, 15, 20, 20, 20, 25, 35, 50, 70, 85, 100, 100, 95, 80,
+]);
 /// Weekend browsing spread over the day.
-const LEISURE: [f64; 24] = curve([25, 10, 5, 3, 3, 5, 10, 25, 50, 70, 80, 85, 85, 80, 80, 85, 85, 85, 90, 100, 100, 95, 75, 45]);
+const LEISURE: [f64; 24] = curve([
+    25, 10, 5, 3, 3, 5, 10, 25, 50, 70, 80, 85, 85, 80, 80, 85, 85, 85, 90, 100, 100, 95, 75, 45,
+]);
 
 impl ProfileModel {
     /// The built-in model of a profile. Rates are assumptions, chosen to be
@@ -77,7 +85,9 @@ impl ProfileModel {
             // work traffic (SaaS, VPN, updates) is mixed.
             ClientProfile::TeleworkPc => ProfileModel {
                 weekday: OFFICE,
-                weekend: curve([2, 1, 1, 1, 1, 1, 2, 4, 6, 8, 8, 8, 8, 8, 8, 8, 8, 6, 5, 4, 4, 3, 2, 2]),
+                weekend: curve([
+                    2, 1, 1, 1, 1, 1, 2, 4, 6, 8, 8, 8, 8, 8, 8, 8, 8, 6, 5, 4, 4, 3, 2, 2,
+                ]),
                 busy_hour_sessions: 120.0,
                 ipv4_share: 0.35,
                 udp_share: 0.25,
@@ -141,7 +151,11 @@ impl ProfileModel {
     /// Relative activity (0..=1) in the calendar hour that contains `t`.
     pub fn activity(&self, calendar: &Calendar, t: SimTime) -> f64 {
         let at = calendar.at(t);
-        let curve = if at.weekday() >= 5 { &self.weekend } else { &self.weekday };
+        let curve = if at.weekday() >= 5 {
+            &self.weekend
+        } else {
+            &self.weekday
+        };
         curve[at.hour as usize]
     }
 
@@ -159,7 +173,11 @@ impl ProfileModel {
 
     /// Draws one session's length from the short/long mixture.
     pub fn draw_length(&self, rng: &mut SimRng) -> SimDuration {
-        let mean = if unit(rng) < self.long_share { self.long_mean } else { self.short_mean };
+        let mean = if unit(rng) < self.long_share {
+            self.long_mean
+        } else {
+            self.short_mean
+        };
         exponential(rng, mean).max(SimDuration::from_millis(1))
     }
 
@@ -171,15 +189,7 @@ impl ProfileModel {
     }
 }
 
-/// A uniform draw in [0, 1) from 53 random bits: exact and portable.
-pub fn unit(rng: &mut SimRng) -> f64 {
-    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// An exponential draw with the given mean (libm's `log`: the same bits on every platform).
-pub fn exponential(rng: &mut SimRng, mean: SimDuration) -> SimDuration {
-    SimDuration::from_secs_f64(-libm::log(1.0 - unit(rng)) * mean.as_secs_f64())
-}
+use crate::rng::{exponential, unit, unit_exponential};
 
 const HOUR_NS: u64 = 3_600_000_000_000;
 
@@ -194,7 +204,7 @@ pub fn next_arrival(
     rng: &mut SimRng,
     rate_in_hour: impl Fn(SimTime) -> f64,
 ) -> Option<SimTime> {
-    let mut budget = -libm::log(1.0 - unit(rng));
+    let mut budget = unit_exponential(rng);
     let offset_ns = (calendar.start_unix_seconds().rem_euclid(3600) as u64) * 1_000_000_000;
     let mut t = now;
     while t < horizon {
@@ -233,16 +243,24 @@ mod tests {
         let mut by_hour = [0u32; 24];
         let mut t = SimTime::ZERO;
         let mut n = 0;
-        while let Some(next) =
-            next_arrival(t, horizon, &cal, &mut rng, |at| model.busy_hour_sessions * model.activity(&cal, at))
-        {
+        while let Some(next) = next_arrival(t, horizon, &cal, &mut rng, |at| {
+            model.busy_hour_sessions * model.activity(&cal, at)
+        }) {
             by_hour[cal.at(next).hour as usize] += 1;
             t = next;
             n += 1;
         }
         // Five weekdays: expected arrivals = 5 * sum(rate by hour).
-        let expected: f64 = 5.0 * model.weekday.iter().map(|w| w * model.busy_hour_sessions).sum::<f64>();
-        assert!((n as f64 - expected).abs() < 4.0 * expected.sqrt(), "{n} vs {expected}");
+        let expected: f64 = 5.0
+            * model
+                .weekday
+                .iter()
+                .map(|w| w * model.busy_hour_sessions)
+                .sum::<f64>();
+        assert!(
+            (n as f64 - expected).abs() < 4.0 * expected.sqrt(),
+            "{n} vs {expected}"
+        );
         // Office hours are busy, the night is quiet.
         assert!(by_hour[10] > 10 * by_hour[3].max(1), "{by_hour:?}");
     }
@@ -252,7 +270,10 @@ mod tests {
         let cal = calendar();
         let mut rng = Streams::new(1).rng(StreamId::named("x"));
         let horizon = SimTime::ZERO + SimDuration::from_days(30);
-        assert_eq!(next_arrival(SimTime::ZERO, horizon, &cal, &mut rng, |_| 0.0), None);
+        assert_eq!(
+            next_arrival(SimTime::ZERO, horizon, &cal, &mut rng, |_| 0.0),
+            None
+        );
     }
 
     #[test]
@@ -273,6 +294,10 @@ mod tests {
         let total: f64 = (0..n).map(|_| model.draw_length(&mut rng).as_secs_f64()).sum();
         let mean = model.short_mean.as_secs_f64() * (1.0 - model.long_share)
             + model.long_mean.as_secs_f64() * model.long_share;
-        assert!((total / n as f64 - mean).abs() < 0.08 * mean, "{} vs {mean}", total / n as f64);
+        assert!(
+            (total / n as f64 - mean).abs() < 0.08 * mean,
+            "{} vs {mean}",
+            total / n as f64
+        );
     }
 }

@@ -10,8 +10,6 @@
 use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 
-use rand::Rng;
-
 use crate::engine::{EventQueue, Observer, TraceDigest};
 use crate::fetch::{self, FetchResult, FetchSpec};
 use crate::gateway::{Gateway, JavaState, Pending};
@@ -750,7 +748,7 @@ impl<'s> Simulation<'s> {
     fn schedule_next_session(&mut self, group: u32) {
         let client = &mut self.clients[group as usize];
         let Some(mean) = client.mean_gap else { return };
-        let gap = exponential(&mut client.rng, mean);
+        let gap = crate::rng::exponential(&mut client.rng, mean);
         let at = self.now + gap;
         if at <= self.end {
             self.queue.push(at, Event::Session { group });
@@ -761,7 +759,7 @@ impl<'s> Simulation<'s> {
         let share = self.scenario.lan[group as usize].ipv4_share;
         let (v4_up, v6_up) = (self.gateway.ipv4.is_up(), self.gateway.ipv6.is_up());
         let client = &mut self.clients[group as usize];
-        let over_ipv4 = unit_draw(&mut client.rng) < share;
+        let over_ipv4 = crate::rng::unit(&mut client.rng) < share;
         client.outcome.attempted += 1;
         if over_ipv4 && !v4_up {
             client.outcome.failed.ipv4_down += 1;
@@ -851,15 +849,4 @@ fn percent(part: SimDuration, whole: SimDuration) -> f64 {
     }
     let milli_percent = (part.as_nanos() as u128 * 100_000 / whole.as_nanos() as u128) as u64;
     milli_percent as f64 / 1000.0
-}
-
-/// A uniform draw in [0, 1) from 53 random bits (exact, portable).
-fn unit_draw(rng: &mut SimRng) -> f64 {
-    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// An exponential draw with the given mean (libm's `log`: the same bits on every platform).
-fn exponential(rng: &mut SimRng, mean: SimDuration) -> SimDuration {
-    let u = unit_draw(rng);
-    SimDuration::from_secs_f64(-libm::log(1.0 - u) * mean.as_secs_f64())
 }
