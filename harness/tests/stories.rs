@@ -5,9 +5,9 @@
 mod common;
 
 use harness::scenario_file;
+use sim_core::Outcome;
 use sim_core::outcome::Dur;
 use sim_core::time::SimDuration;
-use sim_core::Outcome;
 
 fn run(name: &str, seed: Option<u64>) -> Outcome {
     let loaded = scenario_file::load(&common::scenario(name)).expect("shipped scenario loads");
@@ -69,7 +69,10 @@ fn factory_reset_waits_for_the_distributor() {
     let reboot_v4 = secs(o.boots[1].ipv4_up).expect("IPv4 back at last");
     // The stall runs from 30m to 4h30m; the reset reboots at 1h.
     let back_at = 3600.0 + 10.0 + reboot_v4;
-    assert!(back_at >= 4.5 * 3600.0, "IPv4 back at {back_at}s, before the stall ended");
+    assert!(
+        back_at >= 4.5 * 3600.0,
+        "IPv4 back at {back_at}s, before the stall ended"
+    );
     assert!(o.ipv4.up_at_end);
 
     let never = run("hgw-factory-reset-distribution-never-resumes.yaml", None);
@@ -106,8 +109,14 @@ fn a_lossy_rule_server_path_delays_ipv4_but_does_not_stop_it() {
         clean_total += c;
         lossy_total += l;
     }
-    assert!(later >= 7, "30% loss should cost retransmissions on most seeds: {later}/10");
-    assert!(lossy_total > clean_total + 10.0, "lossy {lossy_total} vs clean {clean_total}");
+    assert!(
+        later >= 7,
+        "30% loss should cost retransmissions on most seeds: {later}/10"
+    );
+    assert!(
+        lossy_total > clean_total + 10.0,
+        "lossy {lossy_total} vs clean {clean_total}"
+    );
     // The shipped seed shows the delay.
     let shipped_clean = run("hgw-v6plus-bring-up.yaml", Some(2));
     let shipped_lossy = run("rule-fetch-lossy-link.yaml", None);

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use sim_core::engine::Observer;
 use sim_core::mape::vne_preset;
 use sim_core::scenario::{
-    default_prefix, FaultKind, FaultSpec, FaultTiming, GatewayModel, GatewaySpec, HgwSettings, Ipv6Delivery,
-    LineContract, RouterSettings, Scenario,
+    FaultKind, FaultSpec, FaultTiming, GatewayModel, GatewaySpec, HgwSettings, Ipv6Delivery, LineContract,
+    RouterSettings, Scenario, default_prefix,
 };
 use sim_core::time::{CivilDateTime, SimDuration, SimTime};
 use sim_core::trace::TraceEvent;
@@ -28,7 +28,12 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
         seed: 1,
         start: CivilDateTime::date(2021, 4, 19).expect("date"),
         duration: SimDuration::from_hours(6),
-        line: LineContract { vne, hgw_rental: hgw, ipv6_delivery: Ipv6Delivery::Pd, prefix: default_prefix(vne) },
+        line: LineContract {
+            vne,
+            hgw_rental: hgw,
+            ipv6_delivery: Ipv6Delivery::Pd,
+            prefix: default_prefix(vne),
+        },
         links: BTreeMap::new(),
         gateway: GatewaySpec {
             name: "gw".into(),
@@ -39,7 +44,10 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
         lan: Vec::new(),
         faults: faults
             .into_iter()
-            .map(|(at, kind)| FaultSpec { when: FaultTiming::At(SimTime::ZERO + mins(at)), kind })
+            .map(|(at, kind)| FaultSpec {
+                when: FaultTiming::At(SimTime::ZERO + mins(at)),
+                kind,
+            })
             .collect(),
     }
 }
@@ -50,7 +58,11 @@ fn run(s: &Scenario) -> Outcome {
 
 #[test]
 fn power_cut_reboots_and_counts_as_power() {
-    let o = run(&scenario(true, "v6plus", vec![(60, FaultKind::PowerCut { duration: mins(10) })]));
+    let o = run(&scenario(
+        true,
+        "v6plus",
+        vec![(60, FaultKind::PowerCut { duration: mins(10) })],
+    ));
     assert_eq!(o.gateway.boots, 2);
     assert_eq!(o.gateway.reboots.power, 1);
     assert_eq!(o.gateway.reboots.user, 0);
@@ -65,7 +77,10 @@ fn overlapping_power_cuts_restore_power_once_both_end() {
     let o = run(&scenario(
         true,
         "v6plus",
-        vec![(60, FaultKind::PowerCut { duration: mins(30) }), (70, FaultKind::PowerCut { duration: mins(5) })],
+        vec![
+            (60, FaultKind::PowerCut { duration: mins(30) }),
+            (70, FaultKind::PowerCut { duration: mins(5) }),
+        ],
     ));
     assert_eq!(o.gateway.boots, 2);
     assert_eq!(o.boots[1].at.0, mins(90));
@@ -82,7 +97,11 @@ fn user_reboot_counts_as_user_and_brings_both_families_back() {
 
 #[test]
 fn rule_server_down_leaves_the_hgw_stuck_at_rule_fetch() {
-    let o = run(&scenario(true, "v6plus", vec![(0, FaultKind::RuleServerDown { duration: None })]));
+    let o = run(&scenario(
+        true,
+        "v6plus",
+        vec![(0, FaultKind::RuleServerDown { duration: None })],
+    ));
     assert_eq!(o.ipv4.first_up, None);
     assert_eq!(o.gateway.stuck_at, "rule-fetch");
     assert!(o.gateway.rule_fetch_failures > 3);
@@ -90,7 +109,16 @@ fn rule_server_down_leaves_the_hgw_stuck_at_rule_fetch() {
 
 #[test]
 fn rule_server_back_up_ends_the_wait() {
-    let o = run(&scenario(true, "v6plus", vec![(0, FaultKind::RuleServerDown { duration: Some(mins(90)) })]));
+    let o = run(&scenario(
+        true,
+        "v6plus",
+        vec![(
+            0,
+            FaultKind::RuleServerDown {
+                duration: Some(mins(90)),
+            },
+        )],
+    ));
     let up = o.ipv4.first_up.expect("IPv4 after the server returns").0;
     assert!(up > mins(90) && up <= mins(90) + mins(21), "{up}");
 }
@@ -100,18 +128,36 @@ fn distributor_error_and_slowness_delay_distribution() {
     let error = run(&scenario(
         true,
         "v6plus",
-        vec![(0, FaultKind::DistributorError { status: 503, duration: Some(mins(20)) })],
+        vec![(
+            0,
+            FaultKind::DistributorError {
+                status: 503,
+                duration: Some(mins(20)),
+            },
+        )],
     ));
     let up = error.ipv4.first_up.expect("up after the errors stop").0;
     assert!(up > mins(20), "{up}");
     let slow = run(&scenario(
         true,
         "v6plus",
-        vec![(0, FaultKind::DistributorSlow { delay: SimDuration::from_secs(30), duration: None })],
+        vec![(
+            0,
+            FaultKind::DistributorSlow {
+                delay: SimDuration::from_secs(30),
+                duration: None,
+            },
+        )],
     ));
     let clean = run(&scenario(true, "v6plus", vec![]));
-    let (s, c) = (slow.ipv4.first_up.expect("up").0, clean.ipv4.first_up.expect("up").0);
-    assert!(s >= c + SimDuration::from_secs(30) && s < c + SimDuration::from_secs(31), "{s} vs {c}");
+    let (s, c) = (
+        slow.ipv4.first_up.expect("up").0,
+        clean.ipv4.first_up.expect("up").0,
+    );
+    assert!(
+        s >= c + SimDuration::from_secs(30) && s < c + SimDuration::from_secs(31),
+        "{s} vs {c}"
+    );
 }
 
 #[test]
@@ -136,12 +182,15 @@ fn a_dead_wan_link_keeps_the_gateway_at_ipv6() {
     let o = run(&scenario(
         false,
         "v6plus",
-        vec![(0, FaultKind::LinkImpairment {
-            link: sim_core::scenario::LinkId::Wan,
-            loss: Some(1.0),
-            latency: None,
-            duration: None,
-        })],
+        vec![(
+            0,
+            FaultKind::LinkImpairment {
+                link: sim_core::scenario::LinkId::Wan,
+                loss: Some(1.0),
+                latency: None,
+                duration: None,
+            },
+        )],
     ));
     assert_eq!(o.ipv6.first_up, None);
     assert_eq!(o.gateway.stuck_at, "ipv6");
@@ -159,13 +208,21 @@ impl Observer<TraceEvent> for Collect {
 
 #[test]
 fn the_observer_sees_every_event_the_digest_counts_in_time_order() {
-    let s = scenario(true, "v6plus", vec![(60, FaultKind::OnuLossOfSignal { duration: mins(5) })]);
+    let s = scenario(
+        true,
+        "v6plus",
+        vec![(60, FaultKind::OnuLossOfSignal { duration: mins(5) })],
+    );
     let mut seen = Collect::default();
     let o = Simulation::run(&s, &mut seen).expect("runs");
     assert_eq!(seen.0.len() as u64, o.trace.events);
     assert!(seen.0.windows(2).all(|w| w[0].0 <= w[1].0));
     assert!(matches!(seen.0[0].1, TraceEvent::Boot { boot: 1, .. }));
-    assert!(seen.0.iter().any(|(_, e)| *e == TraceEvent::OnuSignal { up: false }));
+    assert!(
+        seen.0
+            .iter()
+            .any(|(_, e)| *e == TraceEvent::OnuSignal { up: false })
+    );
 }
 
 #[test]
