@@ -5,11 +5,14 @@
 //!   renderer takes (the harness fills it; JSON Lines are its serde form).
 //! - [`text`]: the terminal lines and summary of `fletsim run`.
 //! - [`json`]: JSON Lines, one record per run.
+//! - [`pcap`]: classic pcap files of a simulated link's packets (raw IP,
+//!   little-endian, timestamps on the scenario's calendar).
 
 use serde::{Deserialize, Serialize};
 use sim_core::Outcome;
 
 pub mod json;
+pub mod pcap;
 pub mod text;
 
 /// One scenario run at one seed, with its judged expectations.

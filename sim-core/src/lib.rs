@@ -8,6 +8,8 @@
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
 //! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).
 //! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
+//! - [`packet`]: real packet bytes (RS/RA, DHCPv6-PD, NTP, a flow's first IPv4 packet
+//!   through MAP-E or DS-Lite) for captures; raw IP, valid checksums.
 //! - [`fetch`]: real TCP between two smoltcp interfaces over a simulated link,
 //!   for the bundle download and the rule fetch.
 //! - [`network`]: the ONU, the links and the NGN edge's small exchanges (RA/PD, NTP, DNS).
@@ -31,6 +33,7 @@ pub mod lan;
 pub mod mape;
 pub mod network;
 pub mod outcome;
+pub mod packet;
 pub mod rng;
 pub mod scenario;
 pub mod servers;
