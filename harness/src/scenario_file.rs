@@ -131,7 +131,9 @@ impl<'de> Deserialize<'de> for Presence {
 type S<T> = Spanned<T>;
 
 /// For a fault whose settings are all optional: `distributor_stall:` (no value) means "with defaults".
-fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<Option<T>, D::Error> {
+fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
 }
 

@@ -19,7 +19,10 @@ fn shipped_suite_passes_and_lists_every_scenario() {
     assert!(files.len() >= 7, "the issue asks for at least seven stories");
     for file in files {
         let name = file.file_stem().expect("stem").to_string_lossy().into_owned();
-        assert!(text.contains(&format!("PASS  {name} (seed")), "{name} not listed as passed:\n{text}");
+        assert!(
+            text.contains(&format!("PASS  {name} (seed")),
+            "{name} not listed as passed:\n{text}"
+        );
     }
     assert!(text.contains(" failed") && text.contains("0 failed"), "{text}");
 }
@@ -65,13 +68,22 @@ fn a_failed_expectation_exits_100_and_shows_the_actual_value() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(100), "{text}");
     assert!(text.contains("FAIL  edited (seed 1)"), "{text}");
-    assert!(text.contains("failed: ipv4.first_up <= 10m  (actual: never)"), "{text}");
+    assert!(
+        text.contains("failed: ipv4.first_up <= 10m  (actual: never)"),
+        "{text}"
+    );
     assert!(text.contains("reproduce: fletsim run"), "{text}");
 }
 
 #[test]
 fn seed_override_is_reported() {
-    let out = fletsim(&["run", "scenarios/onu-loss-of-signal.yaml", "--seed", "77", "--json"]);
+    let out = fletsim(&[
+        "run",
+        "scenarios/onu-loss-of-signal.yaml",
+        "--seed",
+        "77",
+        "--json",
+    ]);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(line["seed"], 77);
 }
@@ -105,32 +117,168 @@ fn the_valid_base_case_runs() {
 /// Each case: (what, the file's text, the `line:column` the error must name, words it must contain).
 fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> {
     vec![
-        ("unknown field", VALID.replace("  model: hgw", "  model: hgw\n  modle: x"), "7:3", vec!["gateway.modle", "unknown field"]),
-        ("unknown fault field", VALID.replace("{ duration: 3m }", "{ duraton: 3m }"), "11:27", vec!["faults[0].onu_loss_of_signal.duraton", "expected one of duration"]),
-        ("wrong unit", VALID.replace("duration: 1h", "duration: 1 hour"), "1:11", vec!["duration", "unit"]),
-        ("unknown unit", VALID.replace("duration: 3m", "duration: 3y"), "11:37", vec!["faults[0].onu_loss_of_signal.duration", "unknown unit `y`"]),
-        ("bare number", VALID.replace("duration: 1h", "duration: 3600"), "1:11", vec!["needs a unit"]),
-        ("negative", VALID.replace("at: 10m", "at: -10m"), "10:9", vec!["faults[0].at", "negative"]),
-        ("zero-length run", VALID.replace("duration: 1h", "duration: 0s"), "1:11", vec!["duration", "longer than zero"]),
-        ("absurd run", VALID.replace("duration: 1h", "duration: 100000d"), "1:11", vec!["duration", "limit"]),
-        ("absurd client count", VALID.replace("count: 2", "count: 5000000"), "8:19", vec!["lan.phone.count", "whole number from 0 to"]),
-        ("negative count", VALID.replace("count: 2", "count: -2"), "8:19", vec!["lan.phone.count"]),
-        ("unknown profile", VALID.replace("phone:", "toaster:"), "8:12", vec!["lan.toaster", "telework-pc"]),
-        ("fault after the end", VALID.replace("at: 10m", "at: 2h"), "10:9", vec!["faults[0].at", "not within the run"]),
-        ("fault without a kind", VALID.replace("    onu_loss_of_signal: { duration: 3m }\n", ""), "10:5", vec!["faults[0]", "needs one kind"]),
-        ("two kinds in one fault", VALID.replace("{ duration: 3m }", "{ duration: 3m }\n    user_reboot:"), "10:5", vec!["faults[0]", "one fault per entry"]),
-        ("loss above 100 %", VALID.replace("    onu_loss_of_signal: { duration: 3m }", "    link: { name: wan, loss: 130% }"), "11:30", vec!["faults[0].link.loss", "0% to 100%"]),
-        ("unknown link", VALID.replace("    onu_loss_of_signal: { duration: 3m }", "    link: { name: wifi, loss: 3% }"), "11:19", vec!["faults[0].link.name", "rule-server"]),
-        ("unknown VNE", VALID.replace("vne: v6plus", "vne: plala"), "3:8", vec!["line.vne", "v6plus"]),
-        ("prefix outside the rule", VALID.replace("hgw_rental: true", "hgw_rental: true\n  prefix: 2001:db8::/56"), "5:11", vec!["line.prefix"]),
-        ("not a boolean", VALID.replace("hgw_rental: true", "hgw_rental: yes"), "4:15", vec!["line.hgw_rental"]),
-        ("unknown model", VALID.replace("model: hgw", "model: yamaha"), "6:10", vec!["gateway.model", "retail-router"]),
-        ("bad expectation", VALID.replace("ipv4.first_up <= 5m", "ipv4.first_up lte 5m"), "13:5", vec!["expect[0]", "PATH OP VALUE"]),
-        ("unknown outcome path", VALID.replace("ipv4.first_up <= 5m", "ipv4.first_upp <= 5m"), "13:5", vec!["expect[0]", "first_up"]),
-        ("wrong value type", VALID.replace("duration: 1h", "duration: [1h]"), "1:1", vec!["duration", "expected a scalar"]),
-        ("duplicate key", VALID.replace("duration: 1h", "duration: 1h\nduration: 2h"), "2:1", vec!["duplicate key `duration`"]),
-        ("broken YAML", VALID.replace("  phone: { count: 2 }", "  phone: { count: 2"), "9:7", vec!["lan.phone", "flow mapping"]),
-        ("missing section", VALID.replace("gateway:\n  model: hgw\n", ""), "10:1", vec!["missing field `gateway`"]),
+        (
+            "unknown field",
+            VALID.replace("  model: hgw", "  model: hgw\n  modle: x"),
+            "7:3",
+            vec!["gateway.modle", "unknown field"],
+        ),
+        (
+            "unknown fault field",
+            VALID.replace("{ duration: 3m }", "{ duraton: 3m }"),
+            "11:27",
+            vec!["faults[0].onu_loss_of_signal.duraton", "expected one of duration"],
+        ),
+        (
+            "wrong unit",
+            VALID.replace("duration: 1h", "duration: 1 hour"),
+            "1:11",
+            vec!["duration", "unit"],
+        ),
+        (
+            "unknown unit",
+            VALID.replace("duration: 3m", "duration: 3y"),
+            "11:37",
+            vec!["faults[0].onu_loss_of_signal.duration", "unknown unit `y`"],
+        ),
+        (
+            "bare number",
+            VALID.replace("duration: 1h", "duration: 3600"),
+            "1:11",
+            vec!["needs a unit"],
+        ),
+        (
+            "negative",
+            VALID.replace("at: 10m", "at: -10m"),
+            "10:9",
+            vec!["faults[0].at", "negative"],
+        ),
+        (
+            "zero-length run",
+            VALID.replace("duration: 1h", "duration: 0s"),
+            "1:11",
+            vec!["duration", "longer than zero"],
+        ),
+        (
+            "absurd run",
+            VALID.replace("duration: 1h", "duration: 100000d"),
+            "1:11",
+            vec!["duration", "limit"],
+        ),
+        (
+            "absurd client count",
+            VALID.replace("count: 2", "count: 5000000"),
+            "8:19",
+            vec!["lan.phone.count", "whole number from 0 to"],
+        ),
+        (
+            "negative count",
+            VALID.replace("count: 2", "count: -2"),
+            "8:19",
+            vec!["lan.phone.count"],
+        ),
+        (
+            "unknown profile",
+            VALID.replace("phone:", "toaster:"),
+            "8:12",
+            vec!["lan.toaster", "telework-pc"],
+        ),
+        (
+            "fault after the end",
+            VALID.replace("at: 10m", "at: 2h"),
+            "10:9",
+            vec!["faults[0].at", "not within the run"],
+        ),
+        (
+            "fault without a kind",
+            VALID.replace("    onu_loss_of_signal: { duration: 3m }\n", ""),
+            "10:5",
+            vec!["faults[0]", "needs one kind"],
+        ),
+        (
+            "two kinds in one fault",
+            VALID.replace("{ duration: 3m }", "{ duration: 3m }\n    user_reboot:"),
+            "10:5",
+            vec!["faults[0]", "one fault per entry"],
+        ),
+        (
+            "loss above 100 %",
+            VALID.replace(
+                "    onu_loss_of_signal: { duration: 3m }",
+                "    link: { name: wan, loss: 130% }",
+            ),
+            "11:30",
+            vec!["faults[0].link.loss", "0% to 100%"],
+        ),
+        (
+            "unknown link",
+            VALID.replace(
+                "    onu_loss_of_signal: { duration: 3m }",
+                "    link: { name: wifi, loss: 3% }",
+            ),
+            "11:19",
+            vec!["faults[0].link.name", "rule-server"],
+        ),
+        (
+            "unknown VNE",
+            VALID.replace("vne: v6plus", "vne: plala"),
+            "3:8",
+            vec!["line.vne", "v6plus"],
+        ),
+        (
+            "prefix outside the rule",
+            VALID.replace("hgw_rental: true", "hgw_rental: true\n  prefix: 2001:db8::/56"),
+            "5:11",
+            vec!["line.prefix"],
+        ),
+        (
+            "not a boolean",
+            VALID.replace("hgw_rental: true", "hgw_rental: yes"),
+            "4:15",
+            vec!["line.hgw_rental"],
+        ),
+        (
+            "unknown model",
+            VALID.replace("model: hgw", "model: yamaha"),
+            "6:10",
+            vec!["gateway.model", "retail-router"],
+        ),
+        (
+            "bad expectation",
+            VALID.replace("ipv4.first_up <= 5m", "ipv4.first_up lte 5m"),
+            "13:5",
+            vec!["expect[0]", "PATH OP VALUE"],
+        ),
+        (
+            "unknown outcome path",
+            VALID.replace("ipv4.first_up <= 5m", "ipv4.first_upp <= 5m"),
+            "13:5",
+            vec!["expect[0]", "first_up"],
+        ),
+        (
+            "wrong value type",
+            VALID.replace("duration: 1h", "duration: [1h]"),
+            "1:1",
+            vec!["duration", "expected a scalar"],
+        ),
+        (
+            "duplicate key",
+            VALID.replace("duration: 1h", "duration: 1h\nduration: 2h"),
+            "2:1",
+            vec!["duplicate key `duration`"],
+        ),
+        (
+            "broken YAML",
+            VALID.replace("  phone: { count: 2 }", "  phone: { count: 2"),
+            "9:7",
+            vec!["lan.phone", "flow mapping"],
+        ),
+        (
+            "missing section",
+            VALID.replace("gateway:\n  model: hgw\n", ""),
+            "10:1",
+            vec!["missing field `gateway`"],
+        ),
     ]
 }
 
@@ -142,7 +290,12 @@ fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
         std::fs::write(&file, &text).expect("write");
         let out = fletsim(&["run", file.to_str().expect("utf-8")]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{what}: exit {:?}\n{err}", out.status.code());
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{what}: exit {:?}\n{err}",
+            out.status.code()
+        );
         assert!(!err.contains("panicked"), "{what}: panicked\n{err}");
         let located = format!("case{i}.yaml:{at}:");
         assert!(err.contains(&located), "{what}: expected `{located}` in:\n{err}");
@@ -164,11 +317,18 @@ fn unreadable_or_non_text_files_exit_2_with_the_file_named() {
         let out = fletsim(&["run", file.to_str().expect("utf-8")]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains(&file.display().to_string()) && err.contains(words), "{err}");
+        assert!(
+            err.contains(&file.display().to_string()) && err.contains(words),
+            "{err}"
+        );
     }
     let out = fletsim(&["run", "no/such/file.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no/such/file.yaml: no such file or folder"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no/such/file.yaml: no such file or folder"),
+        "{}",
+        stderr(&out)
+    );
     let out = fletsim(&["run", "--seed", "minus-one"]);
     assert_eq!(out.status.code(), Some(2), "bad arguments are bad input too");
 }

@@ -8,6 +8,7 @@
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
 //! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).
 //! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
+//! - [`napt`]: the gateway's NAPT table: port choice from the MAP-E port set, idle expiry, drops.
 //! - [`fetch`]: real TCP between two smoltcp interfaces over a simulated link,
 //!   for the bundle download and the rule fetch.
 //! - [`network`]: the ONU, the links and the NGN edge's small exchanges (RA/PD, NTP, DNS).
@@ -24,6 +25,7 @@ pub mod expect;
 pub mod fetch;
 pub mod gateway;
 pub mod mape;
+pub mod napt;
 pub mod network;
 pub mod outcome;
 pub mod rng;

@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 
 /// The workspace root (the harness crate's parent).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// A shipped scenario file.
