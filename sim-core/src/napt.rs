@@ -446,7 +446,7 @@ impl PortPool {
     }
 }
 
-/// What the expiry heap's top item means.
+/// What a queued timer means when it surfaces.
 enum Top {
     /// The mapping is gone, or the item was superseded.
     Stale,
@@ -491,7 +491,8 @@ pub struct NaptTable {
 }
 
 impl NaptTable {
-    /// An empty table whose external ports come from `ports` (ports below 1024 excluded).
+    /// An empty table whose external ports come from `ports` (ports below 1024 excluded). Its
+    /// clock (and the occupancy statistics) start at the first call: `advance(now)` starts it.
     pub fn new(config: NaptConfig, ports: PortSet) -> NaptTable {
         let high = u64::from(config.capacity).max(2);
         NaptTable {
@@ -984,7 +985,7 @@ mod tests {
     use super::*;
     use crate::rng::{StreamId, Streams};
     use rand::RngExt;
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     fn at(secs: u64) -> SimTime {
         SimTime::ZERO + SimDuration::from_secs(secs)
@@ -1586,6 +1587,41 @@ mod tests {
     }
 
     #[test]
+    fn a_per_destination_pool_is_recycled_only_after_its_last_hold_down() {
+        let config = NaptConfig {
+            timeouts: NaptTimeouts {
+                udp: SimDuration::from_secs(30),
+                ..NaptTimeouts::rfc()
+            },
+            ..reuse()
+        };
+        let mut napt = NaptTable::new(config, tiny());
+        let a = napt
+            .open(at(0), Protocol::Udp, client(0), server(0))
+            .expect("room");
+        napt.end_session(at(0), a.id); // expires at 30 s, held until 150 s
+        let b = napt
+            .open(at(40), Protocol::Udp, client(1), server(0))
+            .expect("room");
+        napt.end_session(at(40), b.id); // expires at 70 s, held until 190 s
+        // At 150 s the pool is empty, but the second port is still held: 14 of 15 ports.
+        for i in 0..14 {
+            let m = napt
+                .open(at(150), Protocol::Udp, client(10 + i), server(0))
+                .expect("room");
+            assert_ne!(m.external_port, b.external_port);
+        }
+        assert_eq!(
+            napt.open(at(150), Protocol::Udp, client(99), server(0)),
+            Err(NaptDrop::PortSetExhausted)
+        );
+        let last = napt
+            .open(at(190), Protocol::Udp, client(99), server(0))
+            .expect("out of hold-down");
+        assert_eq!(last.external_port, b.external_port);
+    }
+
+    #[test]
     fn stale_ids_and_odd_calls_are_harmless() {
         let mut napt = NaptTable::new(eim(), tiny());
         let m = napt
@@ -1627,5 +1663,197 @@ mod tests {
             none.open(at(0), Protocol::Udp, client(0), server(0)),
             Err(NaptDrop::PortSetExhausted)
         );
+    }
+
+    /// A naive reference: every mapping and every freed port in ordered maps, expiry by scanning.
+    #[derive(Default)]
+    struct Model {
+        /// key -> (pool key, port, last activity, sessions, closing, protocol)
+        mappings: BTreeMap<u128, (u64, u16, SimTime, u32, bool, Protocol)>,
+        /// pool key -> port -> instant it leaves hold-down
+        freed: BTreeMap<u64, BTreeMap<u16, SimTime>>,
+        /// pool key -> ports ever handed out since the last clear
+        used: BTreeMap<u64, BTreeSet<u16>>,
+    }
+
+    impl Model {
+        fn deadline(config: &NaptConfig, m: &(u64, u16, SimTime, u32, bool, Protocol)) -> Option<SimTime> {
+            (m.3 == 0).then(|| m.2 + config.timeouts.of(m.5, m.4))
+        }
+
+        fn expire(&mut self, config: &NaptConfig, now: SimTime) {
+            let due: Vec<(u128, SimTime)> = self
+                .mappings
+                .iter()
+                .filter_map(|(k, m)| Model::deadline(config, m).filter(|d| *d <= now).map(|d| (*k, d)))
+                .collect();
+            for (key, at) in due {
+                if let Some(m) = self.mappings.remove(&key) {
+                    self.freed
+                        .entry(m.0)
+                        .or_default()
+                        .insert(m.1, at + config.hold_down);
+                }
+            }
+        }
+
+        fn next_expiry(&self, config: &NaptConfig) -> Option<SimTime> {
+            self.mappings
+                .values()
+                .filter_map(|m| Model::deadline(config, m))
+                .min()
+        }
+
+        /// Whether `port` may be handed out in `pool` at `now`.
+        fn port_free(&self, pool: u64, port: u16, now: SimTime) -> bool {
+            let in_use = self.mappings.values().any(|m| m.0 == pool && m.1 == port);
+            let held = self
+                .freed
+                .get(&pool)
+                .and_then(|f| f.get(&port))
+                .is_some_and(|&until| until > now);
+            !in_use && !held
+        }
+
+        fn any_port_free(&self, ports: &[u16], pool: u64, now: SimTime) -> bool {
+            ports.iter().any(|&p| self.port_free(pool, p, now))
+        }
+    }
+
+    fn model_check(config: NaptConfig, ports: PortSet, seed: u64) {
+        let mut rng = Streams::new(seed).rng(StreamId::named("test/napt-model"));
+        let mut napt = NaptTable::new(config, ports);
+        let usable = usable_ports(&ports);
+        let mut model = Model::default();
+        let mut ids: Vec<(u128, MappingId)> = Vec::new();
+        let mut now = SimTime::ZERO;
+        let (mut opened, mut dropped, mut expired) = (0, 0, 0);
+        for step in 0..4000 {
+            now = now + SimDuration::from_millis(rng.random_range(0..40_000));
+            model.expire(&config, now);
+            let op = rng.random_range(0..100);
+            if op < 55 {
+                let protocol = [Protocol::Udp, Protocol::Tcp, Protocol::Icmp][rng.random_range(0..3)];
+                let internal = client(rng.random_range(0..40));
+                let destination = server(rng.random_range(0..3));
+                let key = napt.key_of(protocol, internal, destination);
+                let pool = match config.mapping {
+                    MappingBehaviour::EndpointIndependent => protocol.index() as u64,
+                    MappingBehaviour::PortReuseAcrossDestinations => {
+                        ((protocol.index() as u64) << 48) | destination.bits()
+                    }
+                };
+                let result = napt.open(now, protocol, internal, destination);
+                // A per-destination pool left empty past every hold-down is recycled: fresh again.
+                let idle = !model.mappings.values().any(|m| m.0 == pool);
+                let settled = model
+                    .freed
+                    .get(&pool)
+                    .is_none_or(|f| f.values().all(|&t| t <= now));
+                if config.mapping == MappingBehaviour::PortReuseAcrossDestinations && idle && settled {
+                    model.used.remove(&pool);
+                    model.freed.remove(&pool);
+                }
+                if let Some(m) = model.mappings.get_mut(&key) {
+                    m.2 = now;
+                    m.3 += 1;
+                    m.4 = false;
+                    let got = result.expect("joining needs no room");
+                    assert!(!got.created);
+                    assert_eq!(got.external_port, m.1, "step {step}");
+                } else if model.mappings.len() >= config.capacity as usize {
+                    assert_eq!(result, Err(NaptDrop::TableFull), "step {step}");
+                    dropped += 1;
+                } else if !model.any_port_free(&usable, pool, now) {
+                    assert_eq!(result, Err(NaptDrop::PortSetExhausted), "step {step}");
+                    dropped += 1;
+                } else {
+                    let got = result.expect("a port is free");
+                    assert!(got.created);
+                    assert!(ports.contains(got.external_port));
+                    assert!(model.port_free(pool, got.external_port, now), "step {step}");
+                    // Never-used ports go first.
+                    let fresh = usable
+                        .iter()
+                        .any(|p| !model.used.get(&pool).is_some_and(|u| u.contains(p)));
+                    let was_used = model
+                        .used
+                        .get(&pool)
+                        .is_some_and(|u| u.contains(&got.external_port));
+                    assert!(
+                        !(fresh && was_used),
+                        "step {step} ({:?}): a fresh port was available",
+                        config.mapping
+                    );
+                    model.used.entry(pool).or_default().insert(got.external_port);
+                    model
+                        .mappings
+                        .insert(key, (pool, got.external_port, now, 1, false, protocol));
+                    ids.push((key, got.id));
+                    opened += 1;
+                }
+            } else if op < 90 && !ids.is_empty() {
+                let (key, id) = ids[rng.random_range(0..ids.len())];
+                let live = model.mappings.contains_key(&key) && napt.external_port(id).is_some();
+                let what = rng.random_range(0..3);
+                let answered = match what {
+                    0 => napt.refresh(now, id),
+                    1 => napt.end_session(now, id),
+                    _ => napt.close(now, id),
+                };
+                // An id may name an older mapping of the same key: only compare when it is live.
+                if live {
+                    assert!(answered);
+                    if let Some(m) = model.mappings.get_mut(&key) {
+                        m.2 = now;
+                        if what > 0 {
+                            m.3 = m.3.saturating_sub(1);
+                            m.4 = what == 2;
+                        }
+                    }
+                    model.expire(&config, now);
+                } else {
+                    assert!(!answered, "step {step}: a stale id answered");
+                }
+            } else if op < 99 {
+                napt.advance(now);
+            } else {
+                napt.clear(now);
+                model = Model::default();
+                ids.clear();
+            }
+            assert_eq!(napt.len(), model.mappings.len(), "step {step}");
+            assert_eq!(napt.next_expiry(), model.next_expiry(&config), "step {step}");
+            expired = napt.stats().expired;
+        }
+        assert!(
+            opened > 100 && dropped > 10 && expired > 100,
+            "{opened} {dropped} {expired}"
+        );
+    }
+
+    #[test]
+    fn agrees_with_a_naive_model_under_random_calls() {
+        let small = NaptConfig {
+            capacity: 40,
+            timeouts: NaptTimeouts {
+                udp: SimDuration::from_secs(120),
+                tcp_established: SimDuration::from_secs(900),
+                tcp_transitory: SimDuration::from_secs(60),
+                icmp: SimDuration::from_secs(30),
+            },
+            ..NaptConfig::default()
+        };
+        for seed in 0..4 {
+            model_check(small, tiny(), seed);
+            model_check(
+                NaptConfig {
+                    mapping: MappingBehaviour::PortReuseAcrossDestinations,
+                    ..small
+                },
+                tiny(),
+                seed,
+            );
+        }
     }
 }
