@@ -80,6 +80,7 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// `addr:port`.
     pub const fn new(addr: Ipv4Addr, port: u16) -> Endpoint {
         Endpoint { addr, port }
     }
@@ -105,6 +106,7 @@ pub enum MappingBehaviour {
 /// Idle timeouts per protocol and TCP state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NaptTimeouts {
+    /// UDP mappings (RFC 4787: at least 2 min).
     pub udp: SimDuration,
     /// TCP after the handshake, until a FIN.
     pub tcp_established: SimDuration,
@@ -172,7 +174,9 @@ impl Default for NaptTimeouts {
 pub struct NaptConfig {
     /// Most mappings held at once (all protocols together).
     pub capacity: u32,
+    /// How external ports are shared.
     pub mapping: MappingBehaviour,
+    /// Idle timeouts per protocol.
     pub timeouts: NaptTimeouts,
     /// How long a freed external port stays unused (RFC 6888 REQ-8: 120 s).
     pub hold_down: SimDuration,
