@@ -10,6 +10,7 @@
 //! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
 //! - [`packet`]: real packet bytes (RS/RA, DHCPv6-PD, NTP, a flow's first IPv4 packet
 //!   through MAP-E or DS-Lite) for captures; raw IP, valid checksums.
+//! - [`napt`]: the gateway's NAPT table: port choice from the MAP-E port set, idle expiry, drops.
 //! - [`fetch`]: real TCP between two smoltcp interfaces over a simulated link,
 //!   for the bundle download and the rule fetch.
 //! - [`network`]: the ONU, the links and the NGN edge's small exchanges (RA/PD, NTP, DNS).
@@ -31,6 +32,7 @@ pub mod gateway;
 pub mod hazard;
 pub mod lan;
 pub mod mape;
+pub mod napt;
 pub mod network;
 pub mod outcome;
 pub mod packet;
