@@ -10,17 +10,10 @@
 //! (one unit-exponential draw, then walking the hours), so one session costs
 //! one draw sequence and one event however quiet the night is.
 
+pub use crate::napt::Protocol;
 use crate::rng::SimRng;
 use crate::scenario::ClientProfile;
 use crate::time::{Calendar, SimDuration, SimTime};
-
-/// Transport of a session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Protocol {
-    Udp,
-    Tcp,
-    Icmp,
-}
 
 /// What a device of one profile does.
 #[derive(Clone, Debug, PartialEq)]
