@@ -35,6 +35,13 @@ pub struct ProfileModel {
     pub long_share: f64,
     /// Distinct destinations the device talks to (popular ones more often).
     pub destinations: u32,
+    /// Share of UDP sessions sent from the device's one long-lived socket (P2P games, QUIC,
+    /// voice assistants) rather than a fresh ephemeral port. Under endpoint-independent
+    /// mapping they share one NAPT mapping; a gateway that maps per destination needs one
+    /// entry per destination.
+    pub shared_socket_share: f64,
+    /// Whether destinations are drawn uniformly (peers of a P2P game) rather than skewed to popular ones.
+    pub uniform_destinations: bool,
 }
 
 const fn curve(values: [u8; 24]) -> [f64; 24] {
@@ -89,6 +96,8 @@ impl ProfileModel {
                 long_mean: s(40 * 60),
                 long_share: 0.05,
                 destinations: 60,
+                shared_socket_share: 0.1,
+                uniform_destinations: false,
             },
             ClientProfile::SmartSpeaker => ProfileModel {
                 weekday: STEADY,
@@ -101,6 +110,8 @@ impl ProfileModel {
                 long_mean: s(30 * 60),
                 long_share: 0.1,
                 destinations: 8,
+                shared_socket_share: 0.5,
+                uniform_destinations: false,
             },
             ClientProfile::Phone => ProfileModel {
                 weekday: EVENING,
@@ -113,18 +124,23 @@ impl ProfileModel {
                 long_mean: s(15 * 60),
                 long_share: 0.08,
                 destinations: 80,
+                shared_socket_share: 0.2,
+                uniform_destinations: false,
             },
+            // P2P games talk to many peers from one UDP socket; matches last long.
             ClientProfile::GameConsole => ProfileModel {
                 weekday: GAMING,
                 weekend: GAMING,
-                busy_hour_sessions: 40.0,
+                busy_hour_sessions: 60.0,
                 ipv4_share: 0.8,
-                udp_share: 0.6,
-                tcp_share: 0.4,
+                udp_share: 0.85,
+                tcp_share: 0.15,
                 short_mean: s(45),
                 long_mean: s(60 * 60),
                 long_share: 0.15,
-                destinations: 20,
+                destinations: 2000,
+                shared_socket_share: 0.95,
+                uniform_destinations: true,
             },
             ClientProfile::BrowserPc => ProfileModel {
                 weekday: EVENING,
@@ -137,6 +153,8 @@ impl ProfileModel {
                 long_mean: s(10 * 60),
                 long_share: 0.03,
                 destinations: 150,
+                shared_socket_share: 0.2,
+                uniform_destinations: false,
             },
         }
     }
@@ -164,6 +182,11 @@ impl ProfileModel {
         }
     }
 
+    /// Whether a UDP session comes from the device's long-lived socket.
+    pub fn draw_shared_socket(&self, rng: &mut SimRng) -> bool {
+        unit(rng) < self.shared_socket_share
+    }
+
     /// Draws one session's length from the short/long mixture.
     pub fn draw_length(&self, rng: &mut SimRng) -> SimDuration {
         let mean = if unit(rng) < self.long_share {
@@ -177,6 +200,9 @@ impl ProfileModel {
     /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
     pub fn draw_destination(&self, rng: &mut SimRng) -> u32 {
         let u = unit(rng);
+        if self.uniform_destinations {
+            return (u * self.destinations.max(1) as f64) as u32;
+        }
         // Squaring skews towards 0: index 0 is drawn about 2·sqrt(1/n) of the time.
         ((u * u) * self.destinations.max(1) as f64) as u32
     }

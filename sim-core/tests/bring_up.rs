@@ -40,6 +40,7 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
             boot_time: SimDuration::from_secs(40),
             shutdown_time: SimDuration::from_secs(10),
             model,
+            napt: sim_core::napt::NaptConfig::hgw(),
         },
         lan: Vec::new(),
         faults: faults
@@ -49,6 +50,7 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
                 kind,
             })
             .collect(),
+        aftr: sim_core::scenario::AftrSpec::default(),
     }
 }
 

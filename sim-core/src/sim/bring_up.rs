@@ -2,6 +2,7 @@
 //! (NTP, Flets Joint distribution, Java VM, rule fetch or AFTR, MAP-E).
 
 use super::*;
+use crate::packet;
 
 impl Simulation<'_> {
     pub(super) fn boot(&mut self, cause: BootCause) {
@@ -18,9 +19,11 @@ impl Simulation<'_> {
     pub(super) fn families_down(&mut self, ipv6: bool, ipv4: bool) {
         if ipv6 {
             self.emit(TraceEvent::Ipv6Down);
+            self.cut_sessions(Family::Ipv6);
         }
         if ipv4 {
             self.emit(TraceEvent::Ipv4Down);
+            self.cut_sessions(Family::Ipv4);
         }
     }
 
@@ -28,6 +31,10 @@ impl Simulation<'_> {
         let (v6, v4) = (self.gateway.ipv6.is_up(), self.gateway.ipv4.is_up());
         self.gateway.power_down(self.now);
         self.families_down(v6, v4);
+        // The NAPT table lives in RAM.
+        if let Some(napt) = &mut self.napt {
+            napt.clear(self.now);
+        }
         self.emit(TraceEvent::PowerOff);
     }
 
@@ -160,7 +167,13 @@ impl Simulation<'_> {
             timeout: h.distribution_timeout,
         };
         let path = self.links.path_to(LinkId::Distributor);
-        let report = fetch::run_fetch(&spec, &path, &mut self.rng_distributor_fetch, false);
+        let report = fetch::run_fetch(
+            &spec,
+            &path,
+            &mut self.rng_distributor_fetch,
+            self.capture.is_some(),
+        );
+        self.capture_fetch(LinkId::Distributor, &report, path.one_way_latency);
         self.fetch_done_later(FetchTarget::Distributor, report);
     }
 
@@ -181,7 +194,8 @@ impl Simulation<'_> {
         };
         let path = self.links.path_to(LinkId::RuleServer);
         self.gateway.rule_fetches += 1;
-        let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, false);
+        let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, self.capture.is_some());
+        self.capture_fetch(LinkId::RuleServer, &report, path.one_way_latency);
         self.fetch_done_later(FetchTarget::RuleServer, report);
     }
 
@@ -222,6 +236,7 @@ impl Simulation<'_> {
             NetEvent::RetryDue => {}
             NetEvent::Ipv6Done(e) => {
                 if e.answered {
+                    self.capture_ipv6_bring_up();
                     self.gateway.failures_in_row = 0;
                     if self.gateway.ipv6.up(self.now) {
                         self.gateway.note_up(self.now, false);
@@ -233,6 +248,7 @@ impl Simulation<'_> {
             }
             NetEvent::NtpDone(e) => {
                 if e.answered {
+                    self.capture_ntp();
                     self.gateway.failures_in_row = 0;
                     self.gateway.clock_synced = true;
                     self.emit(TraceEvent::ClockSynced);
@@ -245,7 +261,7 @@ impl Simulation<'_> {
                     self.gateway.failures_in_row = 0;
                     self.gateway.has_rule = true;
                     // DS-Lite: the B4 address (RFC 6333); the AFTR does the NAT.
-                    self.gateway.ipv4_config = Some("192.0.0.2".into());
+                    self.gateway.ipv4_config = Some(Ipv4Config::DsLite);
                     self.ipv4_up();
                 } else {
                     self.retry_later(Step::Aftr, wan_retry);
@@ -265,6 +281,16 @@ impl Simulation<'_> {
     }
 
     pub(super) fn ipv4_up(&mut self) {
+        if let Some(Ipv4Config::MapE(config)) = &self.gateway.ipv4_config {
+            // The NAPT hands out ports of this configuration's port set; a table of the same
+            // set (a link flap, the same prefix) keeps its mappings.
+            let ports = config.ports;
+            match &mut self.napt {
+                Some(napt) if napt.port_set() == ports => {}
+                Some(napt) => napt.set_port_set(self.now, ports),
+                None => self.napt = Some(NaptTable::new(self.scenario.gateway.napt, ports)),
+            }
+        }
         if self.gateway.ipv4.up(self.now) {
             self.gateway.note_up(self.now, true);
             self.emit(TraceEvent::Ipv4Up);
@@ -335,8 +361,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// The IPv4 address a retail router's static MAP rule gives, if it has one.
-    pub(super) fn static_ipv4(&self) -> Option<String> {
+    /// The MAP-E configuration a retail router's static MAP rule gives, if it has one.
+    pub(super) fn static_ipv4(&self) -> Option<Ipv4Config> {
         let GatewayModel::RetailRouter(r) = &self.gateway.spec.model else {
             return None;
         };
@@ -344,18 +370,121 @@ impl Simulation<'_> {
         self.ipv4_from_rule(rule)
     }
 
-    /// The IPv4 address MAP-E gives the line's prefix under `rule` (the VNE's interface-id layout).
-    pub(super) fn ipv4_from_rule(&self, rule: &MapRule) -> Option<String> {
+    /// The MAP-E configuration of the line's prefix under `rule` (the VNE's interface-id layout).
+    pub(super) fn ipv4_from_rule(&self, rule: &MapRule) -> Option<Ipv4Config> {
         let line = &self.scenario.line;
         let iid = match line.vne.mechanism {
             Mechanism::MapE { iid, .. } => iid,
             Mechanism::DsLite { .. } => IidLayout::Rfc7597,
         };
-        let config = mape::compute(line.prefix, rule, iid).ok()?;
-        Some(if config.is_ipv4_prefix() {
-            config.ipv4.to_string()
-        } else {
-            config.ipv4_address().to_string()
-        })
+        mape::compute(line.prefix, rule, iid).ok().map(Ipv4Config::MapE)
+    }
+
+    // ---- captures -------------------------------------------------------------
+
+    /// A fetch's packets as seen at the gateway (on the WAN link) and at the server (on its link):
+    /// each side sees its own packets when sent and the other's on arrival.
+    fn capture_fetch(&mut self, server_link: LinkId, report: &fetch::FetchReport, latency: SimDuration) {
+        let Some(capture) = &mut self.capture else { return };
+        let start = self.now;
+        for p in &report.packets {
+            let sent = start + p.offset;
+            let arrived = (!p.dropped).then_some(sent + latency);
+            let (gateway_side, server_side) = if p.from_client {
+                (Some(sent), arrived)
+            } else {
+                (arrived, Some(sent))
+            };
+            if let Some(at) = gateway_side {
+                capture.add(LinkId::Wan, at, p.bytes.clone());
+            }
+            if let Some(at) = server_side {
+                capture.add(server_link, at, p.bytes.clone());
+            }
+        }
+    }
+
+    /// The successful RS/RA or DHCPv6-PD exchange that just ended, on the WAN link.
+    fn capture_ipv6_bring_up(&mut self) {
+        let Some(capture) = &mut self.capture else { return };
+        let latency = self.links.conditions(LinkId::Wan).latency;
+        let now = self.now;
+        let ce = packet::Dhcpv6Peer::from_mac(GATEWAY_MAC);
+        let edge = packet::Dhcpv6Peer::from_mac(NGN_EDGE_MAC);
+        let prefix = self.scenario.line.prefix;
+        match self.scenario.line.ipv6_delivery {
+            crate::scenario::Ipv6Delivery::Ra => {
+                let rs_at = SimTime::from_nanos(now.as_nanos().saturating_sub(latency.as_nanos() * 2));
+                capture.add(LinkId::Wan, rs_at, packet::router_solicitation(ce.link_local));
+                let ra = packet::router_advertisement(
+                    edge.link_local,
+                    ce.link_local,
+                    prefix,
+                    packet::RA_ROUTER_LIFETIME_S,
+                    packet::RA_VALID_LIFETIME_S,
+                    packet::RA_PREFERRED_LIFETIME_S,
+                );
+                capture.add(LinkId::Wan, now, ra);
+            }
+            crate::scenario::Ipv6Delivery::Pd => {
+                let rtt = latency.saturating_mul(2).as_nanos();
+                let back = |k: u64| SimTime::from_nanos(now.as_nanos().saturating_sub(rtt * k));
+                let lease = packet::PrefixDelegation {
+                    iaid: 1,
+                    prefix,
+                    t1_s: 7200,
+                    t2_s: 12600,
+                    preferred_lifetime_s: 14400,
+                    valid_lifetime_s: 14400,
+                };
+                let xid = (self.gateway.boots.len() as u32) << 8 | self.gateway.net_epoch as u32 & 0xff;
+                let zero = SimDuration::ZERO;
+                capture.add(LinkId::Wan, back(2), packet::dhcpv6_solicit(&ce, xid, 1, zero));
+                capture.add(
+                    LinkId::Wan,
+                    SimTime::from_nanos(back(1).as_nanos().saturating_sub(1)),
+                    packet::dhcpv6_advertise(&edge, &ce, xid, &lease),
+                );
+                capture.add(
+                    LinkId::Wan,
+                    back(1),
+                    packet::dhcpv6_request(&ce, &edge, xid, &lease, zero),
+                );
+                capture.add(LinkId::Wan, now, packet::dhcpv6_reply(&edge, &ce, xid, &lease));
+            }
+        }
+    }
+
+    /// The NTP query and answer that set the clock, on the WAN link.
+    fn capture_ntp(&mut self) {
+        let Some(capture) = &mut self.capture else { return };
+        let latency = self.links.conditions(LinkId::Wan).latency;
+        let now = self.now;
+        let sent = SimTime::from_nanos(now.as_nanos().saturating_sub(latency.as_nanos() * 2));
+        let unix = |t: SimTime| {
+            let ns = t.as_nanos();
+            packet::ntp_timestamp(
+                self.calendar.start_unix_seconds() + (ns / 1_000_000_000) as i64,
+                (ns % 1_000_000_000) as u32,
+            )
+        };
+        // Before the answer the gateway's clock is unset: it reads 2019-01-01 plus its uptime.
+        let uptime = self
+            .gateway
+            .boots
+            .last()
+            .map_or(SimDuration::ZERO, |b| sent.since(b.at));
+        let unset = packet::ntp_timestamp(1_546_300_800 + uptime.as_secs() as i64, 0);
+        let ce = self.ce_addr;
+        capture.add(
+            LinkId::Wan,
+            sent,
+            packet::ntp_request(ce, NTP_SERVER_ADDR, 123, unset, false),
+        );
+        capture.add(
+            LinkId::Wan,
+            now,
+            packet::ntp_reply(NTP_SERVER_ADDR, ce, 123, unset, unix(sent), unix(now)),
+        );
     }
 }

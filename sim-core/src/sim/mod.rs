@@ -12,25 +12,36 @@ use std::net::Ipv6Addr;
 
 use crate::engine::{EventQueue, Observer, TraceDigest};
 use crate::fetch::{self, FetchResult, FetchSpec};
-use crate::gateway::{Gateway, JavaState, Pending};
-use crate::mape::{self, IidLayout, MapRule, Mechanism};
+use crate::gateway::{Gateway, Ipv4Config, JavaState, Pending};
+use crate::mape::{self, IidLayout, MapRule, Mechanism, PortSet};
+use crate::napt::{NaptConfig, NaptTable};
 use crate::network::{self, Exchange, Links, Onu};
 use crate::outcome::{
-    BootOutcome, ClientOutcome, Dur, FamilyOutcome, GatewayOutcome, Outcome, RebootCounts, TraceSummary,
+    AftrOutcome, BootOutcome, ClientOutcome, Dur, FamilyOutcome, GatewayOutcome, Outcome, RebootCounts,
+    TraceSummary,
 };
 use crate::rng::{SimRng, StreamId, Streams};
-use crate::scenario::{FaultKind, FaultTiming, GatewayModel, LinkId, Scenario, limits};
+use crate::scenario::{ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, Scenario, limits};
 use crate::servers::{Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault};
-use crate::time::{SimDuration, SimTime};
+use crate::time::{Calendar, SimDuration, SimTime};
 use crate::trace::{BootCause, FetchEnd, FetchTarget, Step, TraceEvent};
 
 mod bring_up;
+mod capture;
 mod faults;
 mod traffic;
+
+pub use capture::Capture;
+use traffic::{ClientState, Family, SessionEnd};
 
 /// Where the simulated servers live (documentation prefix, RFC 3849).
 const DISTRIBUTOR_ADDR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0xf1e7, 0x5, 0, 0, 0, 0x10);
 const RULE_SERVER_ADDR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x7e, 0x1, 0, 0, 0, 0x80);
+/// The NGN's NTP server.
+const NTP_SERVER_ADDR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x123, 0, 0, 0, 0, 0x123);
+/// MAC addresses behind the link-local addresses of the captured bring-up (locally administered).
+const GATEWAY_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01];
+const NGN_EDGE_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x20, 0x00, 0x02];
 /// How long the gateway waits for a rule server's answer.
 const RULE_FETCH_TIMEOUT: SimDuration = SimDuration::from_secs(30);
 /// Configuring the MAP-E tunnel and NAPT once the rule is known.
@@ -86,7 +97,8 @@ enum Event {
     FaultEnd(u32),
     Power { epoch: u64, what: PowerEvent },
     Net { epoch: u64, what: NetEvent },
-    Session { group: u32 },
+    SessionStart { group: u32 },
+    SessionEnd(SessionEnd),
 }
 
 /// An observer that ignores everything.
@@ -95,15 +107,6 @@ pub struct NoObserver;
 
 impl Observer<TraceEvent> for NoObserver {
     fn observe(&mut self, _at: SimTime, _event: &TraceEvent) {}
-}
-
-/// Per LAN client group: its stream and counters.
-#[derive(Debug)]
-struct ClientState {
-    rng: SimRng,
-    /// Mean time between two sessions of the whole group.
-    mean_gap: Option<SimDuration>,
-    outcome: ClientOutcome,
 }
 
 /// One scenario in motion.
@@ -130,6 +133,14 @@ pub struct Simulation<'s> {
     rng_distributor_fetch: SimRng,
     rng_rule_fetch: SimRng,
     clients: Vec<ClientState>,
+    /// Outages so far per family (IPv6, IPv4): a session from an earlier count was cut.
+    family_epochs: [u64; 2],
+    /// The gateway's NAPT, created when MAP-E is first configured.
+    napt: Option<NaptTable>,
+    /// The AFTR's CGN for this subscriber (DS-Lite lines).
+    aftr: NaptTable,
+    calendar: Calendar,
+    capture: Option<Capture>,
     events: u64,
 }
 
@@ -149,21 +160,25 @@ impl<'s> Simulation<'s> {
         let ds_lite = matches!(line.vne.mechanism, Mechanism::DsLite { .. });
         let ce_addr = first_host(line.prefix.addr());
         let rule_answer = RuleAnswer::for_line(line.vne, &line.prefix);
+        let mut first_client = 0;
         let clients = scenario
             .lan
             .iter()
             .map(|g| {
-                let per_hour = g.count as f64 * g.sessions_per_hour;
-                ClientState {
-                    rng: streams.rng(StreamId::named("lan").child(g.profile as u64)),
-                    mean_gap: (per_hour > 0.0).then(|| SimDuration::from_secs_f64(3600.0 / per_hour)),
-                    outcome: ClientOutcome {
-                        clients: g.count,
-                        ..ClientOutcome::default()
-                    },
-                }
+                let state = ClientState::new(
+                    streams.rng(StreamId::named("lan").child(g.profile as u64)),
+                    first_client,
+                    g.count,
+                );
+                first_client += g.count;
+                state
             })
             .collect();
+        let aftr_config = NaptConfig {
+            capacity: scenario.aftr.port_quota,
+            timeouts: scenario.aftr.timeouts,
+            ..NaptConfig::default()
+        };
         let mut sim = Simulation {
             scenario,
             queue: EventQueue::new(),
@@ -185,6 +200,11 @@ impl<'s> Simulation<'s> {
             rng_distributor_fetch: streams.rng(StreamId::named("fetch/distributor")),
             rng_rule_fetch: streams.rng(StreamId::named("fetch/rule-server")),
             clients,
+            family_epochs: [0, 0],
+            napt: None,
+            aftr: NaptTable::new(aftr_config, PortSet::all()),
+            calendar: Calendar::new(scenario.start),
+            capture: None,
             events: 0,
         };
         for (i, fault) in scenario.faults.iter().enumerate() {
@@ -207,6 +227,16 @@ impl<'s> Simulation<'s> {
         let mut sim = Simulation::new(scenario);
         sim.run_until(sim.end, observer)?;
         Ok(sim.outcome())
+    }
+
+    /// Keeps the packets of the run for [`Simulation::take_capture`] (costs memory and time: only when asked).
+    pub fn capture_packets(&mut self) {
+        self.capture.get_or_insert_with(Capture::default);
+    }
+
+    /// The packets captured so far, if capture was asked for.
+    pub fn take_capture(&mut self) -> Option<Capture> {
+        self.capture.take()
     }
 
     pub fn now(&self) -> SimTime {
@@ -248,6 +278,11 @@ impl<'s> Simulation<'s> {
             self.flush_trace(observer);
         }
         self.now = self.now.max(until);
+        // Bring the tables' statistics (time-weighted occupancy) up to now.
+        if let Some(napt) = &mut self.napt {
+            napt.advance(self.now);
+        }
+        self.aftr.advance(self.now);
         Ok(())
     }
 
@@ -282,7 +317,8 @@ impl<'s> Simulation<'s> {
                     self.on_net_event(what);
                 }
             }
-            Event::Session { group } => self.on_session(group),
+            Event::SessionStart { group } => self.on_session_start(group),
+            Event::SessionEnd(end) => self.on_session_end(end),
         }
     }
 
@@ -342,7 +378,7 @@ impl<'s> Simulation<'s> {
                 rule_fetch_failures: g.rule_fetch_failures,
             },
             ipv6: family(&g.ipv6, ipv6_address),
-            ipv4: family(&g.ipv4, g.ipv4_config.clone()),
+            ipv4: family(&g.ipv4, g.ipv4_config.as_ref().map(Ipv4Config::address)),
             boots: g
                 .boots
                 .iter()
@@ -353,6 +389,14 @@ impl<'s> Simulation<'s> {
                     ipv4_up: b.ipv4_up.map(Dur::of),
                 })
                 .collect(),
+            napt: self.napt.as_ref().map(NaptTable::stats).unwrap_or_default(),
+            aftr: {
+                let stats = self.aftr.stats();
+                AftrOutcome {
+                    peak: stats.peak,
+                    drops: stats.drops.table_full + stats.drops.port_set_exhausted,
+                }
+            },
             lan,
             trace: TraceSummary {
                 events: self.digest.events(),
