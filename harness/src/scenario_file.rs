@@ -17,10 +17,13 @@ use serde_saphyr::Spanned;
 
 use reports::sweep::{Share, split_share};
 use sim_core::expect::Expectation;
+use sim_core::lan::ProfileModel;
 use sim_core::mape::{self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, Mechanism};
+use sim_core::napt::{MappingBehaviour, NaptConfig, NaptTimeouts};
 use sim_core::scenario::{
-    Backoff, ClientGroup, ClientProfile, FaultKind, FaultSpec, FaultTiming, GatewayModel, GatewaySpec,
-    HgwSettings, Ipv6Delivery, LineContract, LinkConditions, LinkId, RouterSettings, Scenario, limits,
+    AftrSpec, Backoff, ClientGroup, ClientProfile, FaultKind, FaultSpec, FaultTiming, GatewayModel,
+    GatewaySpec, HgwSettings, Ipv6Delivery, LineContract, LinkConditions, LinkId, RouterSettings, Scenario,
+    limits,
 };
 use sim_core::time::{CivilDateTime, SimDuration, SimTime};
 
@@ -164,8 +167,34 @@ struct RawScenario {
     lan: BTreeMap<String, S<RawClient>>,
     #[serde(default)]
     faults: Vec<S<RawFault>>,
+    aftr: Option<RawAftr>,
     #[serde(default)]
     expect: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAftr {
+    port_quota: Option<S<Text>>,
+    timeouts: Option<RawTimeouts>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNapt {
+    capacity: Option<S<Text>>,
+    mapping: Option<S<String>>,
+    timeouts: Option<RawTimeouts>,
+    hold_down: Option<S<Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimeouts {
+    udp: Option<S<Text>>,
+    tcp: Option<S<Text>>,
+    tcp_transitory: Option<S<Text>>,
+    icmp: Option<S<Text>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +222,7 @@ struct RawGateway {
     shutdown_time: Option<S<Text>>,
     hgw: Option<S<RawHgw>>,
     router: Option<S<RawRouter>>,
+    napt: Option<RawNapt>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -524,24 +554,21 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
                 format!("more than {} LAN clients in all", limits::MAX_CLIENTS),
             ));
         }
-        let (rate, share) = profile.defaults();
-        let sessions_per_hour = match &c.sessions_per_hour {
-            Some(v) => cx.number(
+        let mut model = ProfileModel::of(profile);
+        if let Some(v) = &c.sessions_per_hour {
+            model.busy_hour_sessions = cx.number(
                 v,
                 &format!("{path}.sessions_per_hour"),
                 limits::MAX_SESSIONS_PER_HOUR,
-            )?,
-            None => rate,
-        };
-        let ipv4_share = match &c.ipv4_share {
-            Some(v) => cx.ratio(v, &format!("{path}.ipv4_share"))?,
-            None => share,
-        };
+            )?;
+        }
+        if let Some(v) = &c.ipv4_share {
+            model.ipv4_share = cx.ratio(v, &format!("{path}.ipv4_share"))?;
+        }
         lan.push(ClientGroup {
             profile,
             count: count as u32,
-            sessions_per_hour,
-            ipv4_share,
+            model,
         });
     }
     lan.sort_by_key(|g| g.profile);
@@ -568,6 +595,7 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         gateway,
         lan,
         faults,
+        aftr: validate_aftr(&cx, &raw.aftr)?,
     };
     let shape = sim_core::shape_of_outcome(&scenario);
     let expectations = raw
@@ -798,11 +826,13 @@ fn finish_gateway(cx: &Ctx, raw: &RawGateway, model: GatewayModel) -> Result<Gat
     };
     let boot_time = cx.opt_duration(&raw.boot_time, "gateway.boot_time", boot_default)?;
     let shutdown_time = cx.opt_duration(&raw.shutdown_time, "gateway.shutdown_time", shutdown_default)?;
+    let napt = validate_napt(cx, &raw.napt)?;
     Ok(GatewaySpec {
         name,
         boot_time,
         shutdown_time,
         model,
+        napt,
     })
 }
 
@@ -876,6 +906,67 @@ fn validate_static_rule(
         )
     })?;
     Ok(rule)
+}
+
+fn validate_timeouts(
+    cx: &Ctx,
+    raw: &Option<RawTimeouts>,
+    path: &str,
+    base: NaptTimeouts,
+) -> Result<NaptTimeouts, ScenarioError> {
+    let Some(t) = raw else { return Ok(base) };
+    let one = |v: &Option<S<Text>>, field: &str, default: SimDuration| match v {
+        Some(v) => cx.positive_duration(v, &format!("{path}.{field}")),
+        None => Ok(default),
+    };
+    Ok(NaptTimeouts {
+        udp: one(&t.udp, "udp", base.udp)?,
+        tcp_established: one(&t.tcp, "tcp", base.tcp_established)?,
+        tcp_transitory: one(&t.tcp_transitory, "tcp_transitory", base.tcp_transitory)?,
+        icmp: one(&t.icmp, "icmp", base.icmp)?,
+    })
+}
+
+fn validate_napt(cx: &Ctx, raw: &Option<RawNapt>) -> Result<NaptConfig, ScenarioError> {
+    let base = NaptConfig::hgw();
+    let Some(n) = raw else { return Ok(base) };
+    let capacity = match &n.capacity {
+        Some(c) => cx.integer(c, "gateway.napt.capacity", 1, 1_000_000)? as u32,
+        None => base.capacity,
+    };
+    let mapping = match &n.mapping {
+        None => base.mapping,
+        Some(m) => match m.value.as_str() {
+            "endpoint-independent" => MappingBehaviour::EndpointIndependent,
+            "port-reuse" => MappingBehaviour::PortReuseAcrossDestinations,
+            other => {
+                return Err(cx.err(
+                    m,
+                    "gateway.napt.mapping",
+                    format!("unknown mapping `{other}` (accepted: endpoint-independent, port-reuse)"),
+                ));
+            }
+        },
+    };
+    let timeouts = validate_timeouts(cx, &n.timeouts, "gateway.napt.timeouts", base.timeouts)?;
+    let hold_down = cx.opt_duration(&n.hold_down, "gateway.napt.hold_down", base.hold_down)?;
+    Ok(NaptConfig {
+        capacity,
+        mapping,
+        timeouts,
+        hold_down,
+    })
+}
+
+fn validate_aftr(cx: &Ctx, raw: &Option<RawAftr>) -> Result<AftrSpec, ScenarioError> {
+    let base = AftrSpec::default();
+    let Some(a) = raw else { return Ok(base) };
+    let port_quota = match &a.port_quota {
+        Some(q) => cx.integer(q, "aftr.port_quota", 1, 64_512)? as u32,
+        None => base.port_quota,
+    };
+    let timeouts = validate_timeouts(cx, &a.timeouts, "aftr.timeouts", base.timeouts)?;
+    Ok(AftrSpec { port_quota, timeouts })
 }
 
 fn parse_size(text: &str) -> Option<u32> {

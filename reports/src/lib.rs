@@ -11,6 +11,8 @@
 //!   `$GITHUB_STEP_SUMMARY`.
 //! - [`snapshot`]: outcomes as insta-format `.snap` files (stable YAML).
 //! - [`diff`]: the semantic diff of two sets of outcomes, path by path.
+//! - [`pcap`]: classic pcap files of a simulated link's packets (raw IP,
+//!   little-endian, timestamps on the scenario's calendar).
 //!
 //! Nothing here may depend on wall time or on the order runs finished:
 //! every renderer takes records sorted by [`RunRecord::sort_key`] and gives
@@ -23,6 +25,7 @@ pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod pcap;
 pub mod snapshot;
 pub mod sweep;
 pub mod text;

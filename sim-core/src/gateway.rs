@@ -7,6 +7,7 @@
 //! link that drops and returns resumes the bring-up where it stands, and an
 //! HGW with its bundle in flash starts its Java VM while IPv6 comes up.
 
+use crate::mape::MapeConfig;
 use crate::scenario::{GatewayModel, GatewaySpec};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{BootCause, Step};
@@ -35,6 +36,26 @@ pub enum Pending {
     MapeConfig,
     /// Waiting out a retry pause before doing `Step` again.
     RetryWait(Step),
+}
+
+/// The gateway's IPv4 configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ipv4Config {
+    /// MAP-E from a rule: the shared address, the port set, the CE address.
+    MapE(MapeConfig),
+    /// DS-Lite: the B4 tunnels to the AFTR, which translates.
+    DsLite,
+}
+
+impl Ipv4Config {
+    /// The address outcomes show: the MAP-E IPv4 address (or prefix), or the B4's 192.0.0.2.
+    pub fn address(&self) -> String {
+        match self {
+            Ipv4Config::MapE(c) if c.is_ipv4_prefix() => c.ipv4.to_string(),
+            Ipv4Config::MapE(c) => c.ipv4_address().to_string(),
+            Ipv4Config::DsLite => "192.0.0.2".to_string(),
+        }
+    }
 }
 
 /// Up/down bookkeeping of one address family.
@@ -101,8 +122,8 @@ pub struct Gateway {
     /// The Flets Joint bundle is in flash (HGW only; survives reboots, not a factory reset).
     pub bundle_cached: bool,
     pub java: JavaState,
-    /// MAP-E or DS-Lite is configured: the IPv4 address if known.
-    pub ipv4_config: Option<String>,
+    /// How IPv4 is configured (kept across link flaps, lost at power-off).
+    pub ipv4_config: Option<Ipv4Config>,
     /// The MAP rule the gateway holds (kept across link flaps, lost at power-off).
     pub has_rule: bool,
     /// The last rule fetch was refused because the line still awaits software distribution.

@@ -8,28 +8,39 @@
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
 //! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).
 //! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
+//! - [`packet`]: real packet bytes (RS/RA, DHCPv6-PD, NTP, a flow's first IPv4 packet
+//!   through MAP-E or DS-Lite) for captures; raw IP, valid checksums.
+//! - [`napt`]: the gateway's NAPT table: port choice from the MAP-E port set, idle expiry, drops.
 //! - [`fetch`]: real TCP between two smoltcp interfaces over a simulated link,
 //!   for the bundle download and the rule fetch.
 //! - [`network`]: the ONU, the links and the NGN edge's small exchanges (RA/PD, NTP, DNS).
 //! - [`servers`]: the Flets Joint distributor and the VNE's MAP rule server.
 //! - [`gateway`]: the HGW or retail router's state and bring-up logic.
+//! - [`hazard`]: random fault processes (constant, Weibull ageing, time of day, load, heap leak).
+//! - [`lan`]: LAN client profiles and their session arrivals.
 //! - [`sim`]: the run: event dispatch, faults, LAN sessions, the outcome.
 //! - [`trace`], [`outcome`]: what a run emits and what it produced.
 //! - [`device_log`]: the HGW log ring buffer in the device's own format.
 //! - [`expect`]: expectations over outcome paths (`ipv4.first_up <= 3m`).
+//! - [`stats`]: pure statistics (KS, chi-square, Wilson) for comparing fault times with a log.
 
 pub mod device_log;
 pub mod engine;
 pub mod expect;
 pub mod fetch;
 pub mod gateway;
+pub mod hazard;
+pub mod lan;
 pub mod mape;
+pub mod napt;
 pub mod network;
 pub mod outcome;
+pub mod packet;
 pub mod rng;
 pub mod scenario;
 pub mod servers;
 pub mod sim;
+pub mod stats;
 pub mod time;
 pub mod trace;
 

@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::napt::NaptStats;
 use crate::time::SimDuration;
 
 /// A duration in an outcome, kept to the millisecond; serialized as `"2m14.302s"`.
@@ -52,6 +53,10 @@ pub struct Outcome {
     pub ipv4: FamilyOutcome,
     /// One entry per boot, in order.
     pub boots: Vec<BootOutcome>,
+    /// The gateway's NAPT table (MAP-E; all zero on DS-Lite, where the gateway does no NAPT).
+    pub napt: NaptStats,
+    /// The DS-Lite AFTR's carrier-grade NAT for this subscriber (all zero on MAP-E).
+    pub aftr: AftrOutcome,
     /// Per LAN client profile.
     pub lan: BTreeMap<String, ClientOutcome>,
     pub trace: TraceSummary,
@@ -119,8 +124,12 @@ pub struct BootOutcome {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientOutcome {
     pub clients: u32,
+    /// Sessions the clients tried to open.
     pub attempted: u64,
+    /// Sessions that could not start, by cause.
     pub failed: FailedSessions,
+    /// Sessions in progress when their family went down (an outage or reboot cut them).
+    pub cut: u64,
 }
 
 /// Failed sessions by cause.
@@ -128,6 +137,21 @@ pub struct ClientOutcome {
 pub struct FailedSessions {
     pub ipv4_down: u64,
     pub ipv6_down: u64,
+    /// The gateway's NAPT table was full.
+    pub napt_full: u64,
+    /// No port of the MAP-E port set was free.
+    pub port_set_exhausted: u64,
+    /// The AFTR's per-subscriber port quota was used up (DS-Lite).
+    pub aftr_quota: u64,
+}
+
+/// The AFTR's carrier-grade NAT, as one subscriber sees it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AftrOutcome {
+    /// Most mappings held at once for this subscriber.
+    pub peak: u32,
+    /// New flows dropped because the subscriber's port quota was used up.
+    pub drops: u64,
 }
 
 /// The trace in two numbers.

@@ -62,6 +62,22 @@ impl Streams {
     }
 }
 
+/// A uniform draw in [0, 1) from 53 random bits: exact and the same on every platform.
+pub fn unit(rng: &mut SimRng) -> f64 {
+    use rand::Rng;
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A unit-mean exponential draw, `-ln(1 - u)`, with libm's `log1p` (the same bits everywhere).
+pub fn unit_exponential(rng: &mut SimRng) -> f64 {
+    -libm::log1p(-unit(rng))
+}
+
+/// An exponential draw with the given mean.
+pub fn exponential(rng: &mut SimRng, mean: crate::time::SimDuration) -> crate::time::SimDuration {
+    crate::time::SimDuration::from_secs_f64(unit_exponential(rng) * mean.as_secs_f64())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv6Addr;
 
+use crate::lan::ProfileModel;
 use crate::mape::{Ipv6Prefix, MapRule, Mechanism, VnePreset};
+use crate::napt::{NaptConfig, NaptTimeouts};
 use crate::time::{CivilDateTime, SimDuration, SimTime};
 
 /// Hard limits that keep runaway input from hanging a run.
@@ -41,6 +43,26 @@ pub struct Scenario {
     pub gateway: GatewaySpec,
     pub lan: Vec<ClientGroup>,
     pub faults: Vec<FaultSpec>,
+    /// The DS-Lite AFTR's carrier-grade NAT (used on DS-Lite lines only).
+    pub aftr: AftrSpec,
+}
+
+/// The AFTR's carrier-grade NAT as one subscriber sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AftrSpec {
+    /// External ports (so concurrent mappings) one subscriber may hold.
+    pub port_quota: u32,
+    pub timeouts: NaptTimeouts,
+}
+
+impl Default for AftrSpec {
+    /// ASSUMPTION: transix publishes no quota; 2048 ports per subscriber and RFC timers.
+    fn default() -> Self {
+        AftrSpec {
+            port_quota: 2048,
+            timeouts: NaptTimeouts::rfc(),
+        }
+    }
 }
 
 /// The subscriber's line: which VNE, whether it is registered for HGW rental, how IPv6 arrives.
@@ -150,6 +172,8 @@ pub struct GatewaySpec {
     /// From a reboot request until the unit powers down and boots again.
     pub shutdown_time: SimDuration,
     pub model: GatewayModel,
+    /// The NAPT table MAP-E traffic goes through (unused on DS-Lite, where the AFTR translates).
+    pub napt: NaptConfig,
 }
 
 /// What kind of gateway sits behind the ONU.
@@ -277,17 +301,6 @@ impl ClientProfile {
     pub fn from_name(name: &str) -> Option<ClientProfile> {
         ClientProfile::ALL.into_iter().find(|p| p.name() == name)
     }
-    /// Sessions a client of this profile opens per hour, and the share of them over IPv4.
-    pub fn defaults(self) -> (f64, f64) {
-        match self {
-            // Video calls (Webex, Teams) run over IPv6; the rest is mixed.
-            ClientProfile::TeleworkPc => (60.0, 0.35),
-            ClientProfile::SmartSpeaker => (12.0, 0.9),
-            ClientProfile::Phone => (40.0, 0.4),
-            ClientProfile::GameConsole => (30.0, 0.7),
-            ClientProfile::BrowserPc => (90.0, 0.5),
-        }
-    }
 }
 
 /// A group of identical LAN clients.
@@ -295,9 +308,8 @@ impl ClientProfile {
 pub struct ClientGroup {
     pub profile: ClientProfile,
     pub count: u32,
-    pub sessions_per_hour: f64,
-    /// Share of sessions over IPv4 (through NAPT and MAP-E or DS-Lite), 0.0..=1.0.
-    pub ipv4_share: f64,
+    /// The profile's behaviour with the scenario's overrides applied.
+    pub model: ProfileModel,
 }
 
 /// One fault: when it strikes and what it does.

@@ -1,0 +1,322 @@
+//! LAN clients: what each kind of device does over a day, and the session
+//! arrival process that follows from it.
+//!
+//! A profile gives a weekday and a weekend curve of relative activity by
+//! hour, the busy-hour session rate, the share of sessions over IPv4, the
+//! protocol mix, a session-length mixture (short web-like sessions and long
+//! ones such as calls or streams) and how many distinct destinations the
+//! device talks to. Arrivals are a non-homogeneous Poisson process whose
+//! rate is constant within each calendar hour, sampled exactly by inversion
+//! (one unit-exponential draw, then walking the hours), so one session costs
+//! one draw sequence and one event however quiet the night is.
+
+pub use crate::napt::Protocol;
+use crate::rng::SimRng;
+use crate::scenario::ClientProfile;
+use crate::time::{Calendar, SimDuration, SimTime};
+
+/// What a device of one profile does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileModel {
+    /// Relative activity by hour of day on weekdays (the busiest hour is 1.0).
+    pub weekday: [f64; 24],
+    /// Relative activity by hour of day on Saturdays and Sundays.
+    pub weekend: [f64; 24],
+    /// Sessions per hour one client opens in its busiest hour.
+    pub busy_hour_sessions: f64,
+    /// Share of sessions over IPv4 (the rest use IPv6 and never touch NAPT).
+    pub ipv4_share: f64,
+    /// Shares of UDP and TCP among sessions; the rest is ICMP.
+    pub udp_share: f64,
+    pub tcp_share: f64,
+    /// Mean length of a short session, of a long one, and the share of long ones.
+    pub short_mean: SimDuration,
+    pub long_mean: SimDuration,
+    pub long_share: f64,
+    /// Distinct destinations the device talks to (popular ones more often).
+    pub destinations: u32,
+    /// Share of UDP sessions sent from the device's one long-lived socket (P2P games, QUIC,
+    /// voice assistants) rather than a fresh ephemeral port. Under endpoint-independent
+    /// mapping they share one NAPT mapping; a gateway that maps per destination needs one
+    /// entry per destination.
+    pub shared_socket_share: f64,
+    /// Whether destinations are drawn uniformly (peers of a P2P game) rather than skewed to popular ones.
+    pub uniform_destinations: bool,
+}
+
+const fn curve(values: [u8; 24]) -> [f64; 24] {
+    let mut out = [0.0; 24];
+    let mut i = 0;
+    while i < 24 {
+        out[i] = values[i] as f64 / 100.0;
+        i += 1;
+    }
+    out
+}
+
+/// A business-hours curve (09–12, 13–18), idle at night.
+const OFFICE: [f64; 24] = curve([
+    2, 1, 1, 1, 1, 2, 5, 10, 40, 100, 100, 95, 50, 95, 100, 100, 95, 80, 40, 15, 10, 8, 5, 3,
+]);
+/// An evening-heavy household curve.
+const EVENING: [f64; 24] = curve([
+    30, 15, 8, 5, 4, 5, 15, 35, 40, 35, 35, 40, 45, 40, 35, 40, 50, 60, 75, 90, 100, 100, 85, 55,
+]);
+/// Always on: background traffic with a slight daytime rise.
+const STEADY: [f64; 24] = curve([
+    70, 70, 70, 70, 70, 70, 75, 85, 90, 95, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 95, 90, 80, 75,
+]);
+/// Play in the evening and at night.
+const GAMING: [f64; 24] = curve([
+    60, 40, 20, 8, 3, 2, 2, 5, 8, 10, 10, 15, 20, 20, 20, 25, 35, 50, 70, 85, 100, 100, 95, 80,
+]);
+/// Weekend browsing spread over the day.
+const LEISURE: [f64; 24] = curve([
+    25, 10, 5, 3, 3, 5, 10, 25, 50, 70, 80, 85, 85, 80, 80, 85, 85, 85, 90, 100, 100, 95, 75, 45,
+]);
+
+impl ProfileModel {
+    /// The built-in model of a profile. Rates are assumptions, chosen to be
+    /// plausible for a 2021 Japanese home; scenarios override them.
+    pub fn of(profile: ClientProfile) -> ProfileModel {
+        let s = SimDuration::from_secs;
+        match profile {
+            // Webex/Teams calls run over IPv6 (the report's author checked); the rest of the
+            // work traffic (SaaS, VPN, updates) is mixed.
+            ClientProfile::TeleworkPc => ProfileModel {
+                weekday: OFFICE,
+                weekend: curve([
+                    2, 1, 1, 1, 1, 1, 2, 4, 6, 8, 8, 8, 8, 8, 8, 8, 8, 6, 5, 4, 4, 3, 2, 2,
+                ]),
+                busy_hour_sessions: 120.0,
+                ipv4_share: 0.35,
+                udp_share: 0.25,
+                tcp_share: 0.74,
+                short_mean: s(30),
+                long_mean: s(40 * 60),
+                long_share: 0.05,
+                destinations: 60,
+                shared_socket_share: 0.1,
+                uniform_destinations: false,
+            },
+            ClientProfile::SmartSpeaker => ProfileModel {
+                weekday: STEADY,
+                weekend: STEADY,
+                busy_hour_sessions: 15.0,
+                ipv4_share: 0.9,
+                udp_share: 0.3,
+                tcp_share: 0.7,
+                short_mean: s(20),
+                long_mean: s(30 * 60),
+                long_share: 0.1,
+                destinations: 8,
+                shared_socket_share: 0.5,
+                uniform_destinations: false,
+            },
+            ClientProfile::Phone => ProfileModel {
+                weekday: EVENING,
+                weekend: LEISURE,
+                busy_hour_sessions: 80.0,
+                ipv4_share: 0.4,
+                udp_share: 0.35,
+                tcp_share: 0.64,
+                short_mean: s(25),
+                long_mean: s(15 * 60),
+                long_share: 0.08,
+                destinations: 80,
+                shared_socket_share: 0.2,
+                uniform_destinations: false,
+            },
+            // P2P games talk to many peers from one UDP socket; matches last long.
+            ClientProfile::GameConsole => ProfileModel {
+                weekday: GAMING,
+                weekend: GAMING,
+                busy_hour_sessions: 60.0,
+                ipv4_share: 0.8,
+                udp_share: 0.85,
+                tcp_share: 0.15,
+                short_mean: s(45),
+                long_mean: s(60 * 60),
+                long_share: 0.15,
+                destinations: 2000,
+                shared_socket_share: 0.95,
+                uniform_destinations: true,
+            },
+            ClientProfile::BrowserPc => ProfileModel {
+                weekday: EVENING,
+                weekend: LEISURE,
+                busy_hour_sessions: 200.0,
+                ipv4_share: 0.5,
+                udp_share: 0.15,
+                tcp_share: 0.84,
+                short_mean: s(15),
+                long_mean: s(10 * 60),
+                long_share: 0.03,
+                destinations: 150,
+                shared_socket_share: 0.2,
+                uniform_destinations: false,
+            },
+        }
+    }
+
+    /// Relative activity (0..=1) in the calendar hour that contains `t`.
+    pub fn activity(&self, calendar: &Calendar, t: SimTime) -> f64 {
+        let at = calendar.at(t);
+        let curve = if at.weekday() >= 5 {
+            &self.weekend
+        } else {
+            &self.weekday
+        };
+        curve[at.hour as usize]
+    }
+
+    /// Draws one session's protocol.
+    pub fn draw_protocol(&self, rng: &mut SimRng) -> Protocol {
+        let u = unit(rng);
+        if u < self.udp_share {
+            Protocol::Udp
+        } else if u < self.udp_share + self.tcp_share {
+            Protocol::Tcp
+        } else {
+            Protocol::Icmp
+        }
+    }
+
+    /// Whether a UDP session comes from the device's long-lived socket.
+    pub fn draw_shared_socket(&self, rng: &mut SimRng) -> bool {
+        unit(rng) < self.shared_socket_share
+    }
+
+    /// Draws one session's length from the short/long mixture.
+    pub fn draw_length(&self, rng: &mut SimRng) -> SimDuration {
+        let mean = if unit(rng) < self.long_share {
+            self.long_mean
+        } else {
+            self.short_mean
+        };
+        exponential(rng, mean).max(SimDuration::from_millis(1))
+    }
+
+    /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
+    pub fn draw_destination(&self, rng: &mut SimRng) -> u32 {
+        let u = unit(rng);
+        if self.uniform_destinations {
+            return (u * self.destinations.max(1) as f64) as u32;
+        }
+        // Squaring skews towards 0: index 0 is drawn about 2·sqrt(1/n) of the time.
+        ((u * u) * self.destinations.max(1) as f64) as u32
+    }
+}
+
+use crate::rng::{exponential, unit, unit_exponential};
+
+const HOUR_NS: u64 = 3_600_000_000_000;
+
+/// The next arrival after `now` of a Poisson process whose rate (events per
+/// hour) is constant within each calendar hour and given by `rate_in_hour`;
+/// `None` if it falls after `horizon`. Exact: one unit-exponential draw is
+/// spent across the hours, so a silent night costs a few loop turns, not draws.
+pub fn next_arrival(
+    now: SimTime,
+    horizon: SimTime,
+    calendar: &Calendar,
+    rng: &mut SimRng,
+    rate_in_hour: impl Fn(SimTime) -> f64,
+) -> Option<SimTime> {
+    let mut budget = unit_exponential(rng);
+    let offset_ns = (calendar.start_unix_seconds().rem_euclid(3600) as u64) * 1_000_000_000;
+    let mut t = now;
+    while t < horizon {
+        // The end of the calendar hour that contains t.
+        let into_hour = (t.as_nanos() + offset_ns) % HOUR_NS;
+        let hour_end = SimTime::from_nanos(t.as_nanos() + (HOUR_NS - into_hour));
+        let per_ns = rate_in_hour(t).max(0.0) / HOUR_NS as f64;
+        let span = hour_end.since(t).as_nanos() as f64;
+        if per_ns > 0.0 && budget <= per_ns * span {
+            let at = t + SimDuration::from_nanos((budget / per_ns).ceil() as u64);
+            return (at <= horizon).then_some(at);
+        }
+        budget -= per_ns * span;
+        t = hour_end;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{StreamId, Streams};
+    use crate::time::CivilDateTime;
+
+    fn calendar() -> Calendar {
+        // A Monday.
+        Calendar::new(CivilDateTime::new(2021, 4, 19, 0, 30, 0).expect("date"))
+    }
+
+    #[test]
+    fn arrivals_follow_the_hourly_rate() {
+        let cal = calendar();
+        let model = ProfileModel::of(ClientProfile::TeleworkPc);
+        let mut rng = Streams::new(7).rng(StreamId::named("lan-test"));
+        let horizon = SimTime::ZERO + SimDuration::from_days(5);
+        let mut by_hour = [0u32; 24];
+        let mut t = SimTime::ZERO;
+        let mut n = 0;
+        while let Some(next) = next_arrival(t, horizon, &cal, &mut rng, |at| {
+            model.busy_hour_sessions * model.activity(&cal, at)
+        }) {
+            by_hour[cal.at(next).hour as usize] += 1;
+            t = next;
+            n += 1;
+        }
+        // Five weekdays: expected arrivals = 5 * sum(rate by hour).
+        let expected: f64 = 5.0
+            * model
+                .weekday
+                .iter()
+                .map(|w| w * model.busy_hour_sessions)
+                .sum::<f64>();
+        assert!(
+            (n as f64 - expected).abs() < 4.0 * expected.sqrt(),
+            "{n} vs {expected}"
+        );
+        // Office hours are busy, the night is quiet.
+        assert!(by_hour[10] > 10 * by_hour[3].max(1), "{by_hour:?}");
+    }
+
+    #[test]
+    fn a_zero_rate_gives_no_arrival_and_terminates() {
+        let cal = calendar();
+        let mut rng = Streams::new(1).rng(StreamId::named("x"));
+        let horizon = SimTime::ZERO + SimDuration::from_days(30);
+        assert_eq!(
+            next_arrival(SimTime::ZERO, horizon, &cal, &mut rng, |_| 0.0),
+            None
+        );
+    }
+
+    #[test]
+    fn weekends_use_their_own_curve() {
+        let cal = calendar();
+        let model = ProfileModel::of(ClientProfile::TeleworkPc);
+        let monday_10 = SimTime::ZERO + SimDuration::from_mins(9 * 60 + 30);
+        let saturday_10 = monday_10 + SimDuration::from_days(5);
+        assert_eq!(model.activity(&cal, monday_10), 1.0);
+        assert!(model.activity(&cal, saturday_10) < 0.1);
+    }
+
+    #[test]
+    fn session_lengths_mix_short_and_long() {
+        let model = ProfileModel::of(ClientProfile::TeleworkPc);
+        let mut rng = Streams::new(3).rng(StreamId::named("len"));
+        let n = 20_000;
+        let total: f64 = (0..n).map(|_| model.draw_length(&mut rng).as_secs_f64()).sum();
+        let mean = model.short_mean.as_secs_f64() * (1.0 - model.long_share)
+            + model.long_mean.as_secs_f64() * model.long_share;
+        assert!(
+            (total / n as f64 - mean).abs() < 0.08 * mean,
+            "{} vs {mean}",
+            total / n as f64
+        );
+    }
+}

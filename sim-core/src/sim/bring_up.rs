@@ -1,0 +1,490 @@
+//! The bring-up: power, boots, link loss, and the steps from IPv6 to IPv4
+//! (NTP, Flets Joint distribution, Java VM, rule fetch or AFTR, MAP-E).
+
+use super::*;
+use crate::packet;
+
+impl Simulation<'_> {
+    pub(super) fn boot(&mut self, cause: BootCause) {
+        let boot = self.gateway.boot(self.now, cause);
+        self.emit(TraceEvent::Boot { boot, cause });
+        if cause == BootCause::PowerRestored {
+            self.gateway.reboots_power += 1;
+        }
+        // An HGW with its bundle in flash starts the Java VM as soon as the firmware is up.
+        let boot_time = self.gateway.spec.boot_time;
+        self.schedule_power(boot_time, PowerEvent::BootDone);
+    }
+
+    pub(super) fn families_down(&mut self, ipv6: bool, ipv4: bool) {
+        if ipv6 {
+            self.emit(TraceEvent::Ipv6Down);
+            self.cut_sessions(Family::Ipv6);
+        }
+        if ipv4 {
+            self.emit(TraceEvent::Ipv4Down);
+            self.cut_sessions(Family::Ipv4);
+        }
+    }
+
+    pub(super) fn power_off(&mut self) {
+        let (v6, v4) = (self.gateway.ipv6.is_up(), self.gateway.ipv4.is_up());
+        self.gateway.power_down(self.now);
+        self.families_down(v6, v4);
+        // The NAPT table lives in RAM.
+        if let Some(napt) = &mut self.napt {
+            napt.clear(self.now);
+        }
+        self.emit(TraceEvent::PowerOff);
+    }
+
+    pub(super) fn reboot(&mut self, cause: BootCause, factory_reset: bool) {
+        if !self.gateway.powered {
+            return;
+        }
+        self.power_off();
+        self.gateway.reboots_user += 1;
+        if factory_reset && self.gateway.bundle_cached {
+            self.gateway.bundle_cached = false;
+            self.emit(TraceEvent::BundleDeleted);
+        }
+        let shutdown = self.gateway.spec.shutdown_time;
+        self.schedule_power(shutdown, PowerEvent::RebootNow(cause));
+    }
+
+    pub(super) fn link_lost(&mut self) {
+        if !self.gateway.powered {
+            return;
+        }
+        let (v6, v4) = self.gateway.lose_network(self.now);
+        self.families_down(v6, v4);
+    }
+
+    pub(super) fn on_power_event(&mut self, what: PowerEvent) {
+        match what {
+            PowerEvent::RebootNow(cause) => {
+                if !self.gateway.powered {
+                    self.boot(cause);
+                }
+            }
+            PowerEvent::BootDone => {
+                self.gateway.booting = false;
+                self.start_java_if_ready();
+                self.advance();
+            }
+            PowerEvent::Installed => {
+                self.gateway.java = JavaState::VmStarting;
+                let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.java_vm_start);
+                self.schedule_power(t, PowerEvent::JavaVmUp);
+            }
+            PowerEvent::JavaVmUp => {
+                self.gateway.java = JavaState::AppStarting;
+                let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.app_start);
+                self.schedule_power(t, PowerEvent::AppUp);
+            }
+            PowerEvent::AppUp => {
+                self.gateway.java = JavaState::Running;
+                self.advance();
+            }
+        }
+    }
+
+    pub(super) fn hgw_settings(&self) -> Option<&crate::scenario::HgwSettings> {
+        match &self.gateway.spec.model {
+            GatewayModel::Hgw(h) => Some(h),
+            GatewayModel::RetailRouter(_) => None,
+        }
+    }
+
+    /// An HGW whose bundle is in flash starts its Java VM (no network needed).
+    pub(super) fn start_java_if_ready(&mut self) {
+        if self.gateway.is_hgw() && self.gateway.bundle_cached && self.gateway.java == JavaState::Stopped {
+            self.gateway.java = JavaState::VmStarting;
+            let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.java_vm_start);
+            self.schedule_power(t, PowerEvent::JavaVmUp);
+        }
+    }
+
+    /// Starts whatever the gateway's current step needs, unless it is already waiting on something.
+    pub(super) fn advance(&mut self) {
+        let g = &self.gateway;
+        if !g.powered || g.booting || g.pending.is_some() || !self.onu.has_signal() || g.ipv4.is_up() {
+            return;
+        }
+        let step = g.current_step(true, self.ds_lite);
+        let wan = self.links.conditions(LinkId::Wan);
+        match step {
+            Step::Ipv6 => {
+                let e = network::acquire_ipv6(&mut self.rng_gateway, wan, self.scenario.line.ipv6_delivery);
+                self.wait(Pending::Ipv6, e.elapsed, NetEvent::Ipv6Done(e));
+            }
+            Step::Ntp => {
+                let e = network::sync_clock(&mut self.rng_gateway, wan);
+                self.wait(Pending::Ntp, e.elapsed, NetEvent::NtpDone(e));
+            }
+            Step::SoftwareDistribution if self.gateway.is_hgw() => self.fetch_bundle(),
+            Step::SoftwareDistribution | Step::RuleFetch => {
+                if let Some(address) = self.static_ipv4() {
+                    // A rule typed into the router: nothing to fetch.
+                    self.gateway.has_rule = true;
+                    self.gateway.ipv4_config = Some(address);
+                    self.wait(Pending::MapeConfig, MAPE_CONFIG_TIME, NetEvent::MapeConfigured);
+                } else {
+                    self.fetch_rule();
+                }
+            }
+            Step::Aftr => {
+                let e = network::resolve_aftr(&mut self.rng_gateway, wan);
+                self.wait(Pending::Aftr, e.elapsed, NetEvent::AftrDone(e));
+            }
+            Step::MapeConfig => self.wait(Pending::MapeConfig, MAPE_CONFIG_TIME, NetEvent::MapeConfigured),
+            // Install, Java VM and app start run on power events; the rest waits for an event.
+            _ => {}
+        }
+    }
+
+    pub(super) fn wait(&mut self, pending: Pending, after: SimDuration, what: NetEvent) {
+        self.gateway.pending = Some(pending);
+        self.schedule_net(after, what);
+    }
+
+    pub(super) fn retry_later(&mut self, step: Step, delay: SimDuration) {
+        self.gateway.failures_in_row += 1;
+        self.wait(Pending::RetryWait(step), delay, NetEvent::RetryDue);
+    }
+
+    pub(super) fn fetch_bundle(&mut self) {
+        let Some(h) = self.hgw_settings().cloned() else {
+            return;
+        };
+        let spec = FetchSpec {
+            client_addr: self.ce_addr,
+            server_addr: DISTRIBUTOR_ADDR,
+            server_port: 80,
+            host: "flets-joint.ngn.example".into(),
+            path: "/v1/bundle/jpne-mape".into(),
+            behaviour: self.distributor.answer(h.bundle_bytes),
+            timeout: h.distribution_timeout,
+        };
+        let path = self.links.path_to(LinkId::Distributor);
+        let report = fetch::run_fetch(
+            &spec,
+            &path,
+            &mut self.rng_distributor_fetch,
+            self.capture.is_some(),
+        );
+        self.capture_fetch(LinkId::Distributor, &report, path.one_way_latency);
+        self.fetch_done_later(FetchTarget::Distributor, report);
+    }
+
+    pub(super) fn fetch_rule(&mut self) {
+        let timeout = RULE_FETCH_TIMEOUT;
+        let spec = FetchSpec {
+            client_addr: self.ce_addr,
+            server_addr: RULE_SERVER_ADDR,
+            server_port: 80,
+            host: "rule.vne.example".into(),
+            path: format!("/mape/rule?prefix={}", self.scenario.line.prefix),
+            behaviour: self.rule_server.answer(
+                self.hgw_rental,
+                self.distributor.delivered_to_line,
+                self.rule_answer.as_ref(),
+            ),
+            timeout,
+        };
+        let path = self.links.path_to(LinkId::RuleServer);
+        self.gateway.rule_fetches += 1;
+        let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, self.capture.is_some());
+        self.capture_fetch(LinkId::RuleServer, &report, path.one_way_latency);
+        self.fetch_done_later(FetchTarget::RuleServer, report);
+    }
+
+    pub(super) fn fetch_done_later(&mut self, target: FetchTarget, report: fetch::FetchReport) {
+        let (end, body) = match report.result {
+            FetchResult::Response { status, body } => (FetchEnd::Status(status), body),
+            FetchResult::Refused => (FetchEnd::Refused, Vec::new()),
+            FetchResult::TimedOut => (FetchEnd::TimedOut, Vec::new()),
+            FetchResult::Reset | FetchResult::BadResponse(_) | FetchResult::InvalidSpec(_) => {
+                (FetchEnd::Malformed, Vec::new())
+            }
+        };
+        let pending = match target {
+            FetchTarget::Distributor => Pending::Distribution,
+            FetchTarget::RuleServer => Pending::RuleFetch,
+        };
+        let stats = FetchStats {
+            elapsed: report.elapsed,
+            packets: report.packets_sent,
+            lost: report.packets_lost,
+        };
+        self.wait(
+            pending,
+            report.elapsed,
+            NetEvent::FetchDone {
+                target,
+                end,
+                body,
+                stats,
+            },
+        );
+    }
+
+    pub(super) fn on_net_event(&mut self, what: NetEvent) {
+        self.gateway.pending = None;
+        let wan_retry = EXCHANGE_RETRY;
+        match what {
+            NetEvent::RetryDue => {}
+            NetEvent::Ipv6Done(e) => {
+                if e.answered {
+                    self.capture_ipv6_bring_up();
+                    self.gateway.failures_in_row = 0;
+                    if self.gateway.ipv6.up(self.now) {
+                        self.gateway.note_up(self.now, false);
+                        self.emit(TraceEvent::Ipv6Up);
+                    }
+                } else {
+                    self.retry_later(Step::Ipv6, wan_retry);
+                }
+            }
+            NetEvent::NtpDone(e) => {
+                if e.answered {
+                    self.capture_ntp();
+                    self.gateway.failures_in_row = 0;
+                    self.gateway.clock_synced = true;
+                    self.emit(TraceEvent::ClockSynced);
+                } else {
+                    self.retry_later(Step::Ntp, wan_retry);
+                }
+            }
+            NetEvent::AftrDone(e) => {
+                if e.answered {
+                    self.gateway.failures_in_row = 0;
+                    self.gateway.has_rule = true;
+                    // DS-Lite: the B4 address (RFC 6333); the AFTR does the NAT.
+                    self.gateway.ipv4_config = Some(Ipv4Config::DsLite);
+                    self.ipv4_up();
+                } else {
+                    self.retry_later(Step::Aftr, wan_retry);
+                }
+            }
+            NetEvent::FetchDone {
+                target,
+                end,
+                body,
+                stats,
+            } => self.on_fetch_done(target, end, body, stats),
+            NetEvent::MapeConfigured => {
+                self.ipv4_up();
+            }
+        }
+        self.advance();
+    }
+
+    pub(super) fn ipv4_up(&mut self) {
+        if let Some(Ipv4Config::MapE(config)) = &self.gateway.ipv4_config {
+            // The NAPT hands out ports of this configuration's port set; a table of the same
+            // set (a link flap, the same prefix) keeps its mappings.
+            let ports = config.ports;
+            match &mut self.napt {
+                Some(napt) if napt.port_set() == ports => {}
+                Some(napt) => napt.set_port_set(self.now, ports),
+                None => self.napt = Some(NaptTable::new(self.scenario.gateway.napt, ports)),
+            }
+        }
+        if self.gateway.ipv4.up(self.now) {
+            self.gateway.note_up(self.now, true);
+            self.emit(TraceEvent::Ipv4Up);
+        }
+    }
+
+    pub(super) fn on_fetch_done(
+        &mut self,
+        target: FetchTarget,
+        end: FetchEnd,
+        body: Vec<u8>,
+        stats: FetchStats,
+    ) {
+        let FetchStats {
+            elapsed,
+            packets,
+            lost,
+        } = stats;
+        self.emit(TraceEvent::Fetch {
+            target,
+            end,
+            elapsed,
+            packets,
+            lost,
+        });
+        match target {
+            FetchTarget::Distributor => {
+                if end == FetchEnd::Status(200) {
+                    self.gateway.failures_in_row = 0;
+                    self.gateway.bundle_cached = true;
+                    self.gateway.bundle_downloads += 1;
+                    self.distributor.delivered_to_line = true;
+                    self.emit(TraceEvent::BundleDelivered);
+                    self.gateway.java = JavaState::Installing;
+                    let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.install_time);
+                    self.schedule_power(t, PowerEvent::Installed);
+                } else {
+                    let retry = self
+                        .hgw_settings()
+                        .map_or(EXCHANGE_RETRY, |h| h.distribution_retry);
+                    self.retry_later(Step::SoftwareDistribution, retry);
+                }
+            }
+            FetchTarget::RuleServer => {
+                let answer = match end {
+                    FetchEnd::Status(200) => serde_json::from_slice::<RuleAnswer>(&body).ok(),
+                    _ => None,
+                };
+                let configured = answer.and_then(|a| self.ipv4_from_rule(&a.rule));
+                self.gateway.blocked_by_distribution = end == FetchEnd::Status(STATUS_DISTRIBUTION_PENDING);
+                match configured {
+                    Some(address) => {
+                        self.gateway.failures_in_row = 0;
+                        self.gateway.has_rule = true;
+                        self.gateway.ipv4_config = Some(address);
+                    }
+                    None => {
+                        self.gateway.rule_fetch_failures += 1;
+                        let backoff = match &self.gateway.spec.model {
+                            GatewayModel::Hgw(h) => h.rule_retry,
+                            GatewayModel::RetailRouter(r) => r.rule_retry,
+                        };
+                        let delay = backoff.delay(self.gateway.failures_in_row);
+                        self.retry_later(Step::RuleFetch, delay);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The MAP-E configuration a retail router's static MAP rule gives, if it has one.
+    pub(super) fn static_ipv4(&self) -> Option<Ipv4Config> {
+        let GatewayModel::RetailRouter(r) = &self.gateway.spec.model else {
+            return None;
+        };
+        let rule = r.static_rule.as_ref()?;
+        self.ipv4_from_rule(rule)
+    }
+
+    /// The MAP-E configuration of the line's prefix under `rule` (the VNE's interface-id layout).
+    pub(super) fn ipv4_from_rule(&self, rule: &MapRule) -> Option<Ipv4Config> {
+        let line = &self.scenario.line;
+        let iid = match line.vne.mechanism {
+            Mechanism::MapE { iid, .. } => iid,
+            Mechanism::DsLite { .. } => IidLayout::Rfc7597,
+        };
+        mape::compute(line.prefix, rule, iid).ok().map(Ipv4Config::MapE)
+    }
+
+    // ---- captures -------------------------------------------------------------
+
+    /// A fetch's packets as seen at the gateway (on the WAN link) and at the server (on its link):
+    /// each side sees its own packets when sent and the other's on arrival.
+    fn capture_fetch(&mut self, server_link: LinkId, report: &fetch::FetchReport, latency: SimDuration) {
+        let Some(capture) = &mut self.capture else { return };
+        let start = self.now;
+        for p in &report.packets {
+            let sent = start + p.offset;
+            let arrived = (!p.dropped).then_some(sent + latency);
+            let (gateway_side, server_side) = if p.from_client {
+                (Some(sent), arrived)
+            } else {
+                (arrived, Some(sent))
+            };
+            if let Some(at) = gateway_side {
+                capture.add(LinkId::Wan, at, p.bytes.clone());
+            }
+            if let Some(at) = server_side {
+                capture.add(server_link, at, p.bytes.clone());
+            }
+        }
+    }
+
+    /// The successful RS/RA or DHCPv6-PD exchange that just ended, on the WAN link.
+    fn capture_ipv6_bring_up(&mut self) {
+        let Some(capture) = &mut self.capture else { return };
+        let latency = self.links.conditions(LinkId::Wan).latency;
+        let now = self.now;
+        let ce = packet::Dhcpv6Peer::from_mac(GATEWAY_MAC);
+        let edge = packet::Dhcpv6Peer::from_mac(NGN_EDGE_MAC);
+        let prefix = self.scenario.line.prefix;
+        match self.scenario.line.ipv6_delivery {
+            crate::scenario::Ipv6Delivery::Ra => {
+                let rs_at = SimTime::from_nanos(now.as_nanos().saturating_sub(latency.as_nanos() * 2));
+                capture.add(LinkId::Wan, rs_at, packet::router_solicitation(ce.link_local));
+                let ra = packet::router_advertisement(
+                    edge.link_local,
+                    ce.link_local,
+                    prefix,
+                    packet::RA_ROUTER_LIFETIME_S,
+                    packet::RA_VALID_LIFETIME_S,
+                    packet::RA_PREFERRED_LIFETIME_S,
+                );
+                capture.add(LinkId::Wan, now, ra);
+            }
+            crate::scenario::Ipv6Delivery::Pd => {
+                let rtt = latency.saturating_mul(2).as_nanos();
+                let back = |k: u64| SimTime::from_nanos(now.as_nanos().saturating_sub(rtt * k));
+                let lease = packet::PrefixDelegation {
+                    iaid: 1,
+                    prefix,
+                    t1_s: 7200,
+                    t2_s: 12600,
+                    preferred_lifetime_s: 14400,
+                    valid_lifetime_s: 14400,
+                };
+                let xid = (self.gateway.boots.len() as u32) << 8 | self.gateway.net_epoch as u32 & 0xff;
+                let zero = SimDuration::ZERO;
+                capture.add(LinkId::Wan, back(2), packet::dhcpv6_solicit(&ce, xid, 1, zero));
+                capture.add(
+                    LinkId::Wan,
+                    SimTime::from_nanos(back(1).as_nanos().saturating_sub(1)),
+                    packet::dhcpv6_advertise(&edge, &ce, xid, &lease),
+                );
+                capture.add(
+                    LinkId::Wan,
+                    back(1),
+                    packet::dhcpv6_request(&ce, &edge, xid, &lease, zero),
+                );
+                capture.add(LinkId::Wan, now, packet::dhcpv6_reply(&edge, &ce, xid, &lease));
+            }
+        }
+    }
+
+    /// The NTP query and answer that set the clock, on the WAN link.
+    fn capture_ntp(&mut self) {
+        let Some(capture) = &mut self.capture else { return };
+        let latency = self.links.conditions(LinkId::Wan).latency;
+        let now = self.now;
+        let sent = SimTime::from_nanos(now.as_nanos().saturating_sub(latency.as_nanos() * 2));
+        let unix = |t: SimTime| {
+            let ns = t.as_nanos();
+            packet::ntp_timestamp(
+                self.calendar.start_unix_seconds() + (ns / 1_000_000_000) as i64,
+                (ns % 1_000_000_000) as u32,
+            )
+        };
+        // Before the answer the gateway's clock is unset: it reads 2019-01-01 plus its uptime.
+        let uptime = self
+            .gateway
+            .boots
+            .last()
+            .map_or(SimDuration::ZERO, |b| sent.since(b.at));
+        let unset = packet::ntp_timestamp(1_546_300_800 + uptime.as_secs() as i64, 0);
+        let ce = self.ce_addr;
+        capture.add(
+            LinkId::Wan,
+            sent,
+            packet::ntp_request(ce, NTP_SERVER_ADDR, 123, unset, false),
+        );
+        capture.add(
+            LinkId::Wan,
+            now,
+            packet::ntp_reply(NTP_SERVER_ADDR, ce, 123, unset, unix(sent), unix(now)),
+        );
+    }
+}

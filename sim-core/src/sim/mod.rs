@@ -1,0 +1,423 @@
+//! The run: the world's state, the event loop and the handlers that move
+//! the access chain along, from the scenario's start to its end.
+//!
+//! Data flow: [`Simulation::new`] schedules the power-on, the faults and the
+//! LAN sessions; [`Simulation::run_until`] pops events in `(time, seq)` order
+//! and hands each to its handler; handlers change state, schedule follow-up
+//! events and emit [`TraceEvent`]s to the digest and the observer;
+//! [`Simulation::outcome`] reads the state into an [`Outcome`].
+
+use std::collections::BTreeMap;
+use std::net::Ipv6Addr;
+
+use crate::engine::{EventQueue, Observer, TraceDigest};
+use crate::fetch::{self, FetchResult, FetchSpec};
+use crate::gateway::{Gateway, Ipv4Config, JavaState, Pending};
+use crate::mape::{self, IidLayout, MapRule, Mechanism, PortSet};
+use crate::napt::{NaptConfig, NaptTable};
+use crate::network::{self, Exchange, Links, Onu};
+use crate::outcome::{
+    AftrOutcome, BootOutcome, ClientOutcome, Dur, FamilyOutcome, GatewayOutcome, Outcome, RebootCounts,
+    TraceSummary,
+};
+use crate::rng::{SimRng, StreamId, Streams};
+use crate::scenario::{ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, Scenario, limits};
+use crate::servers::{Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault};
+use crate::time::{Calendar, SimDuration, SimTime};
+use crate::trace::{BootCause, FetchEnd, FetchTarget, Step, TraceEvent};
+
+mod bring_up;
+mod capture;
+mod faults;
+mod traffic;
+
+pub use capture::Capture;
+use traffic::{ClientState, Family, SessionEnd};
+
+/// Where the simulated servers live (documentation prefix, RFC 3849).
+const DISTRIBUTOR_ADDR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0xf1e7, 0x5, 0, 0, 0, 0x10);
+const RULE_SERVER_ADDR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x7e, 0x1, 0, 0, 0, 0x80);
+/// The NGN's NTP server.
+const NTP_SERVER_ADDR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x123, 0, 0, 0, 0, 0x123);
+/// MAC addresses behind the link-local addresses of the captured bring-up (locally administered).
+const GATEWAY_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01];
+const NGN_EDGE_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x20, 0x00, 0x02];
+/// How long the gateway waits for a rule server's answer.
+const RULE_FETCH_TIMEOUT: SimDuration = SimDuration::from_secs(30);
+/// Configuring the MAP-E tunnel and NAPT once the rule is known.
+const MAPE_CONFIG_TIME: SimDuration = SimDuration::from_secs(1);
+/// Pause before trying a small exchange (RS, NTP, DNS) again after its whole budget was lost.
+const EXCHANGE_RETRY: SimDuration = SimDuration::from_secs(60);
+
+/// Why a run could not finish.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    #[error("the run exceeded {limit} events at {at} (a fault or client setting makes it explode)")]
+    TooManyEvents { limit: u64, at: SimTime },
+}
+
+/// Events that need a power cycle to still be the same.
+#[derive(Clone, Debug)]
+enum PowerEvent {
+    BootDone,
+    Installed,
+    JavaVmUp,
+    AppUp,
+    /// The unit powers back on after a reboot request.
+    RebootNow(BootCause),
+}
+
+/// How a fetch went on the wire.
+#[derive(Clone, Copy, Debug)]
+struct FetchStats {
+    elapsed: SimDuration,
+    packets: u32,
+    lost: u32,
+}
+
+/// Events that need the network (power and WAN link) to be unchanged.
+#[derive(Clone, Debug)]
+enum NetEvent {
+    Ipv6Done(Exchange),
+    NtpDone(Exchange),
+    AftrDone(Exchange),
+    FetchDone {
+        target: FetchTarget,
+        end: FetchEnd,
+        body: Vec<u8>,
+        stats: FetchStats,
+    },
+    MapeConfigured,
+    RetryDue,
+}
+
+#[derive(Clone, Debug)]
+enum Event {
+    FaultBegin(u32),
+    FaultEnd(u32),
+    Power { epoch: u64, what: PowerEvent },
+    Net { epoch: u64, what: NetEvent },
+    SessionStart { group: u32 },
+    SessionEnd(SessionEnd),
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct NoObserver;
+
+impl Observer<TraceEvent> for NoObserver {
+    fn observe(&mut self, _at: SimTime, _event: &TraceEvent) {}
+}
+
+/// One scenario in motion.
+#[derive(Debug)]
+pub struct Simulation<'s> {
+    scenario: &'s Scenario,
+    queue: EventQueue<Event>,
+    now: SimTime,
+    end: SimTime,
+    digest: TraceDigest,
+    trace_buffer: Vec<TraceEvent>,
+    links: Links,
+    onu: Onu,
+    distributor: Distributor,
+    rule_server: RuleServer,
+    hgw_rental: bool,
+    gateway: Gateway,
+    last_step: Option<Step>,
+    /// Prefix the rule server's rule applies to, and the CE's WAN address.
+    ce_addr: Ipv6Addr,
+    rule_answer: Option<RuleAnswer>,
+    ds_lite: bool,
+    rng_gateway: SimRng,
+    rng_distributor_fetch: SimRng,
+    rng_rule_fetch: SimRng,
+    clients: Vec<ClientState>,
+    /// Outages so far per family (IPv6, IPv4): a session from an earlier count was cut.
+    family_epochs: [u64; 2],
+    /// The gateway's NAPT, created when MAP-E is first configured.
+    napt: Option<NaptTable>,
+    /// The AFTR's CGN for this subscriber (DS-Lite lines).
+    aftr: NaptTable,
+    calendar: Calendar,
+    capture: Option<Capture>,
+    events: u64,
+}
+
+impl<'s> Simulation<'s> {
+    /// Sets up the world at time zero: the gateway powers on, faults and LAN sessions are scheduled.
+    pub fn new(scenario: &'s Scenario) -> Simulation<'s> {
+        let streams = Streams::new(scenario.seed);
+        let links = Links::new(|id| {
+            scenario
+                .links
+                .get(&id)
+                .copied()
+                .unwrap_or_else(|| crate::scenario::LinkConditions::default_for(id))
+        });
+        let line = &scenario.line;
+        let bundle_cached = matches!(&scenario.gateway.model, GatewayModel::Hgw(h) if h.bundle_cached);
+        let ds_lite = matches!(line.vne.mechanism, Mechanism::DsLite { .. });
+        let ce_addr = first_host(line.prefix.addr());
+        let rule_answer = RuleAnswer::for_line(line.vne, &line.prefix);
+        let mut first_client = 0;
+        let clients = scenario
+            .lan
+            .iter()
+            .map(|g| {
+                let state = ClientState::new(
+                    streams.rng(StreamId::named("lan").child(g.profile as u64)),
+                    first_client,
+                    g.count,
+                );
+                first_client += g.count;
+                state
+            })
+            .collect();
+        let aftr_config = NaptConfig {
+            capacity: scenario.aftr.port_quota,
+            timeouts: scenario.aftr.timeouts,
+            ..NaptConfig::default()
+        };
+        let mut sim = Simulation {
+            scenario,
+            queue: EventQueue::new(),
+            now: SimTime::ZERO,
+            end: SimTime::ZERO + scenario.duration,
+            digest: TraceDigest::default(),
+            trace_buffer: Vec::new(),
+            links,
+            onu: Onu::default(),
+            distributor: Distributor::new(line.hgw_rental, bundle_cached),
+            rule_server: RuleServer::default(),
+            hgw_rental: line.hgw_rental,
+            gateway: Gateway::new(scenario.gateway.clone()),
+            last_step: None,
+            ce_addr,
+            rule_answer,
+            ds_lite,
+            rng_gateway: streams.rng(StreamId::named("gateway")),
+            rng_distributor_fetch: streams.rng(StreamId::named("fetch/distributor")),
+            rng_rule_fetch: streams.rng(StreamId::named("fetch/rule-server")),
+            clients,
+            family_epochs: [0, 0],
+            napt: None,
+            aftr: NaptTable::new(aftr_config, PortSet::all()),
+            calendar: Calendar::new(scenario.start),
+            capture: None,
+            events: 0,
+        };
+        for (i, fault) in scenario.faults.iter().enumerate() {
+            let FaultTiming::At(at) = fault.when;
+            sim.queue.push(at, Event::FaultBegin(i as u32));
+            if let Some(d) = fault.kind.duration() {
+                sim.queue.push(at + d, Event::FaultEnd(i as u32));
+            }
+        }
+        for group in 0..sim.clients.len() {
+            sim.schedule_next_session(group as u32);
+        }
+        // The power-on's trace events wait in the buffer for the first `run_until`.
+        sim.boot(BootCause::PowerOn);
+        sim
+    }
+
+    /// Runs the whole scenario and returns its outcome.
+    pub fn run(scenario: &Scenario, observer: &mut dyn Observer<TraceEvent>) -> Result<Outcome, RunError> {
+        let mut sim = Simulation::new(scenario);
+        sim.run_until(sim.end, observer)?;
+        Ok(sim.outcome())
+    }
+
+    /// Keeps the packets of the run for [`Simulation::take_capture`] (costs memory and time: only when asked).
+    pub fn capture_packets(&mut self) {
+        self.capture.get_or_insert_with(Capture::default);
+    }
+
+    /// The packets captured so far, if capture was asked for.
+    pub fn take_capture(&mut self) -> Option<Capture> {
+        self.capture.take()
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// When the scenario ends.
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+
+    /// The time of the next event, if it falls within the run.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time().filter(|t| *t <= self.end)
+    }
+
+    /// Processes every event up to and including `until` (capped at the scenario's end), then sets the clock there.
+    pub fn run_until(
+        &mut self,
+        until: SimTime,
+        observer: &mut dyn Observer<TraceEvent>,
+    ) -> Result<(), RunError> {
+        let until = until.min(self.end);
+        self.flush_trace(observer);
+        while let Some(t) = self.queue.peek_time() {
+            if t > until {
+                break;
+            }
+            let Some((t, event)) = self.queue.pop() else { break };
+            self.now = t;
+            self.events += 1;
+            if self.events > limits::MAX_EVENTS {
+                return Err(RunError::TooManyEvents {
+                    limit: limits::MAX_EVENTS,
+                    at: t,
+                });
+            }
+            self.handle(event);
+            self.flush_trace(observer);
+        }
+        self.now = self.now.max(until);
+        // Bring the tables' statistics (time-weighted occupancy) up to now.
+        if let Some(napt) = &mut self.napt {
+            napt.advance(self.now);
+        }
+        self.aftr.advance(self.now);
+        Ok(())
+    }
+
+    fn emit(&mut self, event: TraceEvent) {
+        self.trace_buffer.push(event);
+    }
+
+    /// Sends buffered trace events to the digest and the observer, and notes step changes.
+    fn flush_trace(&mut self, observer: &mut dyn Observer<TraceEvent>) {
+        let step = self.gateway.current_step(self.onu.has_signal(), self.ds_lite);
+        if self.last_step != Some(step) {
+            self.last_step = Some(step);
+            self.trace_buffer.push(TraceEvent::Step { step });
+        }
+        for event in self.trace_buffer.drain(..) {
+            self.digest.observe(self.now, &event);
+            observer.observe(self.now, &event);
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::FaultBegin(i) => self.fault_begin(i),
+            Event::FaultEnd(i) => self.fault_end(i),
+            Event::Power { epoch, what } => {
+                if epoch == self.gateway.power_epoch {
+                    self.on_power_event(what);
+                }
+            }
+            Event::Net { epoch, what } => {
+                if epoch == self.gateway.net_epoch {
+                    self.on_net_event(what);
+                }
+            }
+            Event::SessionStart { group } => self.on_session_start(group),
+            Event::SessionEnd(end) => self.on_session_end(end),
+        }
+    }
+
+    fn schedule_power(&mut self, after: SimDuration, what: PowerEvent) {
+        let epoch = self.gateway.power_epoch;
+        self.queue.push(self.now + after, Event::Power { epoch, what });
+    }
+
+    fn schedule_net(&mut self, after: SimDuration, what: NetEvent) {
+        let epoch = self.gateway.net_epoch;
+        self.queue.push(self.now + after, Event::Net { epoch, what });
+    }
+
+    // ---- the outcome ----------------------------------------------------------
+
+    /// The outcome as of now (at the end of a finished run: the run's outcome).
+    pub fn outcome(&self) -> Outcome {
+        let g = &self.gateway;
+        let run = self.now.since_start();
+        let family = |t: &crate::gateway::FamilyTracker, address: Option<String>| {
+            let up = t.up_time(self.now);
+            FamilyOutcome {
+                first_up: t.first_up.map(|at| Dur::of(at.since(SimTime::ZERO))),
+                last_up_at: t.last_up_at.map(|at| Dur::of(at.since_start())),
+                up_at_end: t.is_up(),
+                availability: percent(up, run),
+                downtime: Dur::of(run - up),
+                outages: t.outages,
+                address,
+            }
+        };
+        let line = &self.scenario.line;
+        let ipv6_address = g.ipv6.first_up.map(|_| line.prefix.to_string());
+        let lan = self
+            .scenario
+            .lan
+            .iter()
+            .zip(&self.clients)
+            .map(|(group, state)| (group.profile.name().to_string(), state.outcome.clone()))
+            .collect::<BTreeMap<_, _>>();
+        Outcome {
+            gateway: GatewayOutcome {
+                name: g.spec.name.clone(),
+                model: g.spec.model.name().to_string(),
+                boots: g.boots.len() as u32,
+                reboots: RebootCounts {
+                    spontaneous: 0,
+                    user: g.reboots_user,
+                    power: g.reboots_power,
+                },
+                stuck_at: g
+                    .current_step(self.onu.has_signal(), self.ds_lite)
+                    .name()
+                    .to_string(),
+                bundle_downloads: g.bundle_downloads,
+                rule_fetches: g.rule_fetches,
+                rule_fetch_failures: g.rule_fetch_failures,
+            },
+            ipv6: family(&g.ipv6, ipv6_address),
+            ipv4: family(&g.ipv4, g.ipv4_config.as_ref().map(Ipv4Config::address)),
+            boots: g
+                .boots
+                .iter()
+                .map(|b| BootOutcome {
+                    at: Dur::of(b.at.since_start()),
+                    cause: b.cause.name().to_string(),
+                    ipv6_up: b.ipv6_up.map(Dur::of),
+                    ipv4_up: b.ipv4_up.map(Dur::of),
+                })
+                .collect(),
+            napt: self.napt.as_ref().map(NaptTable::stats).unwrap_or_default(),
+            aftr: {
+                let stats = self.aftr.stats();
+                AftrOutcome {
+                    peak: stats.peak,
+                    drops: stats.drops.table_full + stats.drops.port_set_exhausted,
+                }
+            },
+            lan,
+            trace: TraceSummary {
+                events: self.digest.events(),
+                digest: self.digest.hex(),
+            },
+        }
+    }
+}
+
+/// The first address of a prefix's first /64 with interface id ::1: the CE's WAN address.
+fn first_host(prefix: Ipv6Addr) -> Ipv6Addr {
+    let mut s = prefix.segments();
+    s[4..].copy_from_slice(&[0, 0, 0, 1]);
+    Ipv6Addr::from(s)
+}
+
+/// `part / whole` in percent, to three decimals, from integers (no float sums).
+fn percent(part: SimDuration, whole: SimDuration) -> f64 {
+    if whole.is_zero() {
+        return 100.0;
+    }
+    let milli_percent = (part.as_nanos() as u128 * 100_000 / whole.as_nanos() as u128) as u64;
+    milli_percent as f64 / 1000.0
+}
