@@ -11,7 +11,7 @@
 //!   arithmetic). A fact about the seeds that ran, so CI verdicts are
 //!   deterministic.
 //! - `fletsim check` ([`Decision::of`]): an inference about all seeds. The
-//!   Wilson score interval (95 %, z = 1.96) of the observed share is
+//!   Wilson score interval (95 %, sim-core's `stats::wilson_interval`) of the observed share is
 //!   computed; good when its lower bound is at least P, bad when its upper
 //!   bound is below P, inconclusive when it straddles P. At P = 100 % it is
 //!   good when it held at every seed and bad otherwise.
@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sim_core::stats::{Z_95, wilson_interval};
 
 use crate::RunRecord;
 
@@ -136,22 +137,13 @@ pub fn split_share(text: &str) -> Result<(&str, Option<Share>), ShareSyntaxError
     }
 }
 
-/// The Wilson score interval of `held` successes in `runs` trials, at `z` standard deviations.
-pub fn wilson_interval(held: u64, runs: u64, z: f64) -> (f64, f64) {
-    if runs == 0 {
-        return (0.0, 1.0);
+/// The 95 % Wilson score interval of `held` of `runs` (sim-core's statistics), as (low, high).
+pub fn interval95(held: u64, runs: u64) -> (f64, f64) {
+    match wilson_interval(held, runs, Z_95) {
+        Ok(i) => (i.low, i.high),
+        Err(_) => (0.0, 1.0),
     }
-    let n = runs as f64;
-    let p = held as f64 / n;
-    let z2 = z * z;
-    let denominator = 1.0 + z2 / n;
-    let center = (p + z2 / (2.0 * n)) / denominator;
-    let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((center - half).max(0.0), (center + half).min(1.0))
 }
-
-/// z for a two-sided 95 % interval.
-pub const Z95: f64 = 1.96;
 
 /// What a seed sweep says about a share expectation, for `fletsim check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,7 +169,7 @@ impl Decision {
                 Decision::Bad
             };
         }
-        let (low, high) = wilson_interval(held, runs, Z95);
+        let (low, high) = interval95(held, runs);
         if low >= share.fraction() {
             Decision::Good
         } else if high < share.fraction() {
@@ -219,7 +211,7 @@ impl ShareVerdict {
 
     /// The 95 % Wilson interval of the observed share.
     pub fn interval(&self) -> (f64, f64) {
-        wilson_interval(self.held, self.runs, Z95)
+        interval95(self.held, self.runs)
     }
 
     /// `held at 19 of 20 seeds (95%; 95% CI 76.4–99.1%), needs 95%`.
@@ -361,7 +353,7 @@ mod tests {
         let all = Share::from_percent("100").expect("share");
         assert_eq!(Decision::of(all, 20, 20), Decision::Good);
         assert_eq!(Decision::of(all, 19, 20), Decision::Bad);
-        let (low, high) = wilson_interval(19, 20, Z95);
+        let (low, high) = interval95(19, 20);
         assert!(
             (low - 0.7639).abs() < 1e-3 && (high - 0.9911).abs() < 1e-3,
             "{low} {high}"
