@@ -715,6 +715,31 @@ impl NaptTable {
         }
     }
 
+    /// New idle timeouts from `now` on (the user changed the gateway's settings): mappings
+    /// keep their last activity and expire by the new timers; nothing is cleared.
+    pub fn set_timeouts(&mut self, now: SimTime, timeouts: NaptTimeouts) {
+        let now = self.expire_due(now);
+        self.config.timeouts = timeouts;
+        // The per-class FIFOs were ascending for the old timeouts only: move everything to the
+        // heap, which takes any order, and queue earlier deadlines where the timers shrank.
+        for queue in &mut self.expiry.classes {
+            for timer in queue.drain(..) {
+                self.expiry.later.push(Reverse(timer));
+            }
+        }
+        for (slot, entry) in self.entries.iter_mut().enumerate() {
+            if !entry.live || entry.sessions > 0 {
+                continue;
+            }
+            let deadline = entry.last_activity + timeouts.of(entry.protocol, entry.closing);
+            if deadline < entry.queued_at {
+                entry.queued_at = deadline;
+                self.expiry.later.push(Reverse((deadline, slot as u32, entry.generation)));
+            }
+        }
+        self.expire_due(now);
+    }
+
     /// A new port set (a changed MAP rule or prefix) at `now`: the table is cleared as by
     /// [`NaptTable::clear`] and later mappings take ports from `ports`.
     pub fn set_port_set(&mut self, now: SimTime, ports: PortSet) {
@@ -1553,6 +1578,38 @@ mod tests {
             })
             .collect();
         assert_eq!(first, v6plus().iter().take(20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn changed_timeouts_apply_to_idle_mappings_at_once() {
+        let ports = PortSet::new(4, 8, 212).expect("v6 plus set");
+        let mut table = NaptTable::new(NaptConfig::default(), ports);
+        let t0 = SimTime::ZERO;
+        let a = Endpoint::new(Ipv4Addr::new(192, 168, 1, 2), 50000);
+        let b = Endpoint::new(Ipv4Addr::new(192, 168, 1, 3), 50000);
+        let dest = Endpoint::new(Ipv4Addr::new(198, 18, 0, 1), 443);
+        let ma = table.open(t0, Protocol::Udp, a, dest).expect("mapping");
+        table.end_session(t0, ma.id);
+        let mb = table.open(t0, Protocol::Udp, b, dest).expect("mapping");
+        // UDP 300 s by default; at 10 s the user shortens it to 30 s.
+        let t10 = t0 + SimDuration::from_secs(10);
+        table.set_timeouts(t10, NaptTimeouts { udp: SimDuration::from_secs(30), ..NaptTimeouts::rfc() });
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.next_expiry(), Some(t0 + SimDuration::from_secs(30)));
+        table.advance(t0 + SimDuration::from_secs(30));
+        assert_eq!(table.len(), 1, "the idle mapping expired by the new timer");
+        // The other one is still in use; once it ends, the new timer runs.
+        let t40 = t0 + SimDuration::from_secs(40);
+        table.end_session(t40, mb.id);
+        assert_eq!(table.next_expiry(), Some(t40 + SimDuration::from_secs(30)));
+        // Longer timers keep mappings that the short ones would have expired.
+        let mc = table.open(t40, Protocol::Udp, a, dest).expect("mapping");
+        table.end_session(t40, mc.id);
+        table.set_timeouts(t40, NaptTimeouts::rfc());
+        table.advance(t40 + SimDuration::from_secs(100));
+        assert_eq!(table.len(), 2);
+        table.advance(t40 + SimDuration::from_secs(300));
+        assert_eq!(table.len(), 0);
     }
 
     #[test]

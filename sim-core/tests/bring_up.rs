@@ -239,3 +239,58 @@ fn run_until_in_steps_gives_the_same_outcome_as_one_run() {
     }
     assert_eq!(sim.outcome(), whole);
 }
+
+fn with_clients(mut s: Scenario, profile: sim_core::scenario::ClientProfile, count: u32) -> Scenario {
+    s.lan.push(sim_core::scenario::ClientGroup {
+        profile,
+        count,
+        model: sim_core::lan::ProfileModel::of(profile),
+    });
+    s
+}
+
+#[test]
+fn an_outage_cuts_sessions_in_progress_and_fails_new_ones() {
+    use sim_core::scenario::ClientProfile;
+    let calm = run(&with_clients(
+        scenario(true, "v6plus", vec![]),
+        ClientProfile::SmartSpeaker,
+        3,
+    ));
+    let cut = run(&with_clients(
+        scenario(
+            true,
+            "v6plus",
+            vec![(120, FaultKind::OnuLossOfSignal { duration: mins(30) })],
+        ),
+        ClientProfile::SmartSpeaker,
+        3,
+    ));
+    let (c, k) = (&calm.lan["smart-speaker"], &cut.lan["smart-speaker"]);
+    assert_eq!(c.cut, 0);
+    assert!(k.cut > 0, "sessions in progress at the loss of signal are cut");
+    assert!(
+        k.failed.ipv4_down > c.failed.ipv4_down + 10,
+        "30 minutes without IPv4: {k:?}"
+    );
+    assert_eq!(
+        c.attempted, k.attempted,
+        "the clients' behaviour does not depend on the gateway"
+    );
+}
+
+#[test]
+fn a_reboot_empties_the_napt_table() {
+    use sim_core::scenario::ClientProfile;
+    let o = run(&with_clients(
+        scenario(true, "v6plus", vec![(180, FaultKind::UserReboot)]),
+        ClientProfile::SmartSpeaker,
+        4,
+    ));
+    assert!(
+        o.napt.cleared > 0,
+        "mappings held at the reboot are lost: {:?}",
+        o.napt
+    );
+    assert_eq!(o.napt.drops.table_full + o.napt.drops.port_set_exhausted, 0);
+}
