@@ -118,6 +118,12 @@ log_messages! {
     DsLiteUp => "DS-Lite接続確立", false;
     /// DS-Lite tunnel down.
     DsLiteDown => "DS-Lite接続切断", false;
+    /// The JPNE app stopped answering (the watchdog will act).
+    AppHung => "JPNEアプリ応答なし", false;
+    /// The MAP rule was fetched again at the end of its lifetime.
+    MapRuleRefreshed => "MAPルール更新", false;
+    /// The user changed the NAPT settings (idle timers) in the advanced settings.
+    NaptSettingsChanged => "NAPT設定変更", false;
     /// The NAPT table (or the MAP-E port set) had no room for a new session.
     NaptTableFull => "NAPTテーブル溢れ", false;
     /// Someone logged in to the admin page.

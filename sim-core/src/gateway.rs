@@ -7,14 +7,21 @@
 //! link that drops and returns resumes the bring-up where it stands, and an
 //! HGW with its bundle in flash starts its Java VM while IPv6 comes up.
 
+use crate::device_log::DeviceLog;
 use crate::mape::MapeConfig;
 use crate::scenario::{GatewayModel, GatewaySpec};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{BootCause, Step};
 
 /// The HGW's Java VM and the VNE app inside it.
+///
+/// Not installed / downloading are told by `Gateway::bundle_cached` and the
+/// pending distribution; once installed the VM goes Stopped → VmStarting →
+/// AppStarting → Running, and a fault sends it to Crashed or Hung until the
+/// fault's action restarts the app, the VM or the whole unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JavaState {
+    /// Not running (installed or not).
     Stopped,
     /// Installing a just-delivered bundle.
     Installing,
@@ -23,6 +30,24 @@ pub enum JavaState {
     /// The app is starting inside the running VM.
     AppStarting,
     Running,
+    /// The app stopped answering: IPv4 is down until the watchdog acts.
+    Hung,
+    /// The VM or app died; its restart is pending.
+    Crashed,
+}
+
+impl JavaState {
+    pub fn name(self) -> &'static str {
+        match self {
+            JavaState::Stopped => "stopped",
+            JavaState::Installing => "installing",
+            JavaState::VmStarting => "starting",
+            JavaState::AppStarting => "app-starting",
+            JavaState::Running => "running",
+            JavaState::Hung => "hung",
+            JavaState::Crashed => "crashed",
+        }
+    }
 }
 
 /// A network action the gateway is waiting on (one at a time: the bring-up is sequential).
@@ -122,6 +147,8 @@ pub struct Gateway {
     /// The Flets Joint bundle is in flash (HGW only; survives reboots, not a factory reset).
     pub bundle_cached: bool,
     pub java: JavaState,
+    /// Bumped at every Java VM or app start: Java events of an earlier start are stale.
+    pub java_epoch: u64,
     /// How IPv4 is configured (kept across link flaps, lost at power-off).
     pub ipv4_config: Option<Ipv4Config>,
     /// The MAP rule the gateway holds (kept across link flaps, lost at power-off).
@@ -135,6 +162,13 @@ pub struct Gateway {
     pub ipv4: FamilyTracker,
     pub boots: Vec<BootRecord>,
     pub reboots_user: u32,
+    pub reboots_spontaneous: u32,
+    /// Java VM or app restarts without a reboot of the unit.
+    pub java_restarts: u32,
+    /// Units installed (1 + device swaps).
+    pub units: u32,
+    /// The unit's log ring buffer (a swapped-in unit starts a fresh one).
+    pub log: DeviceLog,
     pub reboots_power: u32,
     pub bundle_downloads: u32,
     pub rule_fetches: u32,
@@ -156,6 +190,7 @@ impl Gateway {
             clock_synced: false,
             bundle_cached,
             java: JavaState::Stopped,
+            java_epoch: 0,
             ipv4_config: None,
             has_rule: false,
             blocked_by_distribution: false,
@@ -165,6 +200,10 @@ impl Gateway {
             ipv4: FamilyTracker::default(),
             boots: Vec::new(),
             reboots_user: 0,
+            reboots_spontaneous: 0,
+            java_restarts: 0,
+            units: 1,
+            log: DeviceLog::new(),
             reboots_power: 0,
             bundle_downloads: 0,
             rule_fetches: 0,
@@ -202,8 +241,8 @@ impl Gateway {
             }
             match self.java {
                 JavaState::Stopped | JavaState::Installing => return Step::Install,
-                JavaState::VmStarting => return Step::JavaVm,
-                JavaState::AppStarting => return Step::AppStart,
+                JavaState::VmStarting | JavaState::Crashed => return Step::JavaVm,
+                JavaState::AppStarting | JavaState::Hung => return Step::AppStart,
                 JavaState::Running => {}
             }
         }

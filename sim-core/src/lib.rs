@@ -57,6 +57,7 @@ pub fn shape_of_outcome(scenario: &Scenario) -> serde_json::Value {
         outcome.boots.push(outcome::BootOutcome {
             at: outcome::Dur(time::SimDuration::ZERO),
             cause: String::new(),
+            date: String::new(),
             ipv6_up: None,
             ipv4_up: None,
         });

@@ -734,7 +734,9 @@ impl NaptTable {
             let deadline = entry.last_activity + timeouts.of(entry.protocol, entry.closing);
             if deadline < entry.queued_at {
                 entry.queued_at = deadline;
-                self.expiry.later.push(Reverse((deadline, slot as u32, entry.generation)));
+                self.expiry
+                    .later
+                    .push(Reverse((deadline, slot as u32, entry.generation)));
             }
         }
         self.expire_due(now);
@@ -765,7 +767,10 @@ impl NaptTable {
                 p50: quantile(0.50),
                 p90: quantile(0.90),
                 p99: quantile(0.99),
-                max: quantile(1.0),
+                max: match &self.occupancy {
+                    Some(h) if !h.is_empty() => u32::try_from(h.max()).unwrap_or(u32::MAX).min(self.peak),
+                    _ => 0,
+                },
             },
             drops: self.drops,
             mappings_created: self.mappings_created,
@@ -954,7 +959,9 @@ impl NaptTable {
         };
         if at > from {
             if let Some(h) = &mut self.occupancy {
-                h.saturating_record_n(u64::from(self.live), at.since(from).as_nanos());
+                // Weighted in microseconds: a 3-year run stays below 2^53, where hdrhistogram's
+                // f64 quantile arithmetic is exact (nanoseconds made the top quantile read 0).
+                h.saturating_record_n(u64::from(self.live), at.since(from).as_micros());
             }
             self.accounted_to = Some(at);
         }
@@ -1593,7 +1600,13 @@ mod tests {
         let mb = table.open(t0, Protocol::Udp, b, dest).expect("mapping");
         // UDP 300 s by default; at 10 s the user shortens it to 30 s.
         let t10 = t0 + SimDuration::from_secs(10);
-        table.set_timeouts(t10, NaptTimeouts { udp: SimDuration::from_secs(30), ..NaptTimeouts::rfc() });
+        table.set_timeouts(
+            t10,
+            NaptTimeouts {
+                udp: SimDuration::from_secs(30),
+                ..NaptTimeouts::rfc()
+            },
+        );
         assert_eq!(table.len(), 2);
         assert_eq!(table.next_expiry(), Some(t0 + SimDuration::from_secs(30)));
         table.advance(t0 + SimDuration::from_secs(30));

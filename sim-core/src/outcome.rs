@@ -53,6 +53,9 @@ pub struct Outcome {
     pub ipv4: FamilyOutcome,
     /// One entry per boot, in order.
     pub boots: Vec<BootOutcome>,
+    /// The run split at each user change of the setup (device swap, NAPT timers, contract):
+    /// one phase when there is none.
+    pub phases: Vec<PhaseOutcome>,
     /// The gateway's NAPT table (MAP-E; all zero on DS-Lite, where the gateway does no NAPT).
     pub napt: NaptStats,
     /// The DS-Lite AFTR's carrier-grade NAT for this subscriber (all zero on MAP-E).
@@ -74,6 +77,12 @@ pub struct GatewayOutcome {
     pub stuck_at: String,
     /// Complete bundle downloads from Flets Joint.
     pub bundle_downloads: u32,
+    /// Java VM or app restarts that did not reboot the unit.
+    pub java_restarts: u32,
+    /// Units installed: 1 plus the device swaps.
+    pub units: u32,
+    /// Entries the (last) unit's log holds at the end (its ring keeps the last 1000).
+    pub log_entries: u32,
     /// Rule fetches (attempts) and how many failed.
     pub rule_fetches: u32,
     pub rule_fetch_failures: u32,
@@ -88,6 +97,27 @@ pub struct RebootCounts {
     pub user: u32,
     /// Boots after a power cut.
     pub power: u32,
+    /// Spontaneous reboots by the local hour of day they happened in (0..24).
+    pub hours: Vec<u32>,
+    /// Spontaneous reboots between 00:00 and 06:00 (when the home is asleep).
+    pub night: u32,
+    /// Spontaneous reboots between 09:00 and 18:00.
+    pub daytime: u32,
+    /// When each spontaneous reboot happened (local calendar time).
+    pub times: Vec<String>,
+}
+
+/// A stretch of the run between two user changes of the setup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseOutcome {
+    pub from: Dur,
+    pub to: Dur,
+    pub spontaneous_reboots: u32,
+    pub reboots_per_day: f64,
+    pub napt_drops: u64,
+    pub napt_drops_per_day: f64,
+    /// LAN sessions that failed to start, whatever the cause.
+    pub failed_sessions: u64,
 }
 
 /// One address family (IPv6 or IPv4) over the run.
@@ -114,6 +144,8 @@ pub struct BootOutcome {
     /// When the boot started, as time since the run's start.
     pub at: Dur,
     pub cause: String,
+    /// The local calendar time of the boot's start.
+    pub date: String,
     /// From this boot's start to IPv6 up; `null` = not before the next boot or the end.
     pub ipv6_up: Option<Dur>,
     /// From this boot's start to IPv4 up; `null` = not before the next boot or the end.
@@ -143,6 +175,13 @@ pub struct FailedSessions {
     pub port_set_exhausted: u64,
     /// The AFTR's per-subscriber port quota was used up (DS-Lite).
     pub aftr_quota: u64,
+}
+
+impl FailedSessions {
+    /// All failed sessions, whatever the cause.
+    pub fn total(&self) -> u64 {
+        self.ipv4_down + self.ipv6_down + self.napt_full + self.port_set_exhausted + self.aftr_quota
+    }
 }
 
 /// The AFTR's carrier-grade NAT, as one subscriber sees it.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv6Addr;
 
+use crate::hazard::Hazard;
 use crate::lan::ProfileModel;
 use crate::mape::{Ipv6Prefix, MapRule, Mechanism, VnePreset};
 use crate::napt::{NaptConfig, NaptTimeouts};
@@ -74,7 +75,13 @@ pub struct LineContract {
     pub ipv6_delivery: Ipv6Delivery,
     /// The End-user IPv6 prefix the NGN hands out.
     pub prefix: Ipv6Prefix,
+    /// Share of boots whose first NTP query goes unanswered (the next poll comes 64 s later).
+    pub ntp_first_query_loss: f64,
 }
+
+/// The default share of boots whose first NTP query goes unanswered. ASSUMPTION: one of the
+/// report's 38 boot lines carries the unset clock, so about 3 %.
+pub const DEFAULT_NTP_FIRST_QUERY_LOSS: f64 = 0.03;
 
 /// The End-user prefix a line of this VNE gets when a scenario names none:
 /// the domain reference's examples, inside each preset's rule.
@@ -319,10 +326,68 @@ pub struct FaultSpec {
     pub kind: FaultKind,
 }
 
-/// When a fault strikes. Random processes (hazards) join this enum later.
+/// When a fault strikes: once at a time, or again and again as a random process.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a scenario holds a handful of faults; boxing buys nothing"
+)]
 pub enum FaultTiming {
     At(SimTime),
+    /// A hazard process from its own seeded stream (constant, Weibull ageing, time of day,
+    /// load-coupled, heap leak); `load` says what a load-coupled hazard follows.
+    Every {
+        hazard: Hazard,
+        load: LoadSource,
+    },
+}
+
+/// What a load-coupled hazard reads as its load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadSource {
+    /// Entries in the gateway's NAPT table (zero on DS-Lite, where the gateway does no NAPT).
+    NaptEntries,
+    /// LAN sessions in progress over either family.
+    Sessions,
+}
+
+impl LoadSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadSource::NaptEntries => "napt-entries",
+            LoadSource::Sessions => "sessions",
+        }
+    }
+}
+
+/// What the HGW does about a fault in its Java VM or app (a model parameter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Restart only the app inside the running Java VM.
+    RestartApp,
+    /// Restart the Java VM (and the app in it).
+    RestartJavaVm,
+    /// Reboot the whole unit: all LEDs off, both families drop, the NAPT table is lost.
+    Reboot,
+}
+
+impl FaultAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultAction::RestartApp => "restart-app",
+            FaultAction::RestartJavaVm => "restart-java-vm",
+            FaultAction::Reboot => "reboot",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<FaultAction> {
+        [
+            FaultAction::RestartApp,
+            FaultAction::RestartJavaVm,
+            FaultAction::Reboot,
+        ]
+        .into_iter()
+        .find(|a| a.name() == name)
+    }
 }
 
 /// What can be injected.
@@ -364,6 +429,21 @@ pub enum FaultKind {
     },
     /// The line's HGW-rental registration is switched on or off.
     ContractChange { hgw_rental: bool },
+    /// The unit reboots by itself (firmware): nothing is logged before the next boot.
+    SpontaneousReboot,
+    /// The app inside the Java VM crashes.
+    AppCrash { action: FaultAction },
+    /// The app stops responding (IPv4 stops) until the watchdog notices after `watchdog`.
+    AppHang {
+        watchdog: SimDuration,
+        action: FaultAction,
+    },
+    /// The Java VM itself dies (e.g. out of heap).
+    JavaVmCrash { action: FaultAction },
+    /// The user swaps the unit for a new one of the same model: a fresh log, the bundle downloaded again.
+    DeviceSwap,
+    /// The user changes the NAPT idle timers in the gateway's advanced settings.
+    NaptTimeouts { timeouts: NaptTimeouts },
 }
 
 impl FaultKind {
@@ -381,6 +461,12 @@ impl FaultKind {
             FaultKind::RuleServerSlow { .. } => "rule_server_slow",
             FaultKind::LinkImpairment { .. } => "link",
             FaultKind::ContractChange { .. } => "contract_change",
+            FaultKind::SpontaneousReboot => "spontaneous_reboot",
+            FaultKind::AppCrash { .. } => "app_crash",
+            FaultKind::AppHang { .. } => "app_hang",
+            FaultKind::JavaVmCrash { .. } => "java_vm_crash",
+            FaultKind::DeviceSwap => "device_swap",
+            FaultKind::NaptTimeouts { .. } => "napt_timeouts",
         }
     }
 
@@ -394,8 +480,24 @@ impl FaultKind {
             | FaultKind::RuleServerDown { duration }
             | FaultKind::RuleServerSlow { duration, .. }
             | FaultKind::LinkImpairment { duration, .. } => *duration,
-            FaultKind::UserReboot | FaultKind::FactoryReset | FaultKind::ContractChange { .. } => None,
+            FaultKind::UserReboot
+            | FaultKind::FactoryReset
+            | FaultKind::ContractChange { .. }
+            | FaultKind::SpontaneousReboot
+            | FaultKind::AppCrash { .. }
+            | FaultKind::AppHang { .. }
+            | FaultKind::JavaVmCrash { .. }
+            | FaultKind::DeviceSwap
+            | FaultKind::NaptTimeouts { .. } => None,
         }
+    }
+
+    /// A user's change of the setup: the outcome's `phases` split the run at each.
+    pub fn starts_phase(&self) -> bool {
+        matches!(
+            self,
+            FaultKind::DeviceSwap | FaultKind::NaptTimeouts { .. } | FaultKind::ContractChange { .. }
+        )
     }
 }
 

@@ -79,6 +79,10 @@ pub enum BootCause {
     User,
     /// After a factory reset.
     FactoryReset,
+    /// The unit rebooted by itself (firmware, or a Java VM fault whose action is a reboot).
+    Spontaneous,
+    /// A new unit replaced the old one.
+    DeviceSwap,
 }
 
 impl BootCause {
@@ -88,6 +92,8 @@ impl BootCause {
             BootCause::PowerRestored => "power-restored",
             BootCause::User => "user",
             BootCause::FactoryReset => "factory-reset",
+            BootCause::Spontaneous => "spontaneous",
+            BootCause::DeviceSwap => "device-swap",
         }
     }
 }
@@ -176,6 +182,14 @@ pub enum TraceEvent {
     ContractChanged {
         hgw_rental: bool,
     },
+    /// The Java VM or app changed state (see [`crate::gateway::JavaState`]).
+    Java {
+        state: &'static str,
+    },
+    /// A new unit replaced the gateway.
+    DeviceSwapped {
+        unit: u32,
+    },
 }
 
 impl Digestible for TraceEvent {
@@ -248,6 +262,14 @@ impl Digestible for TraceEvent {
                 w.u8(16);
                 w.u8(*hgw_rental as u8);
             }
+            TraceEvent::Java { state } => {
+                w.u8(17);
+                w.str(state);
+            }
+            TraceEvent::DeviceSwapped { unit } => {
+                w.u8(18);
+                w.u64(*unit as u64);
+            }
         }
     }
 }
@@ -295,6 +317,10 @@ impl fmt::Display for TraceEvent {
                     "line: HGW rental registration {}",
                     if *hgw_rental { "on" } else { "off" }
                 )
+            }
+            TraceEvent::Java { state } => write!(f, "gateway: Java VM/app {state}"),
+            TraceEvent::DeviceSwapped { unit } => {
+                write!(f, "gateway: unit #{unit} installed in place of the old one")
             }
         }
     }

@@ -33,6 +33,7 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
             hgw_rental: hgw,
             ipv6_delivery: Ipv6Delivery::Pd,
             prefix: default_prefix(vne),
+            ntp_first_query_loss: 0.0,
         },
         links: BTreeMap::new(),
         gateway: GatewaySpec {

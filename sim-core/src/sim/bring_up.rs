@@ -2,21 +2,37 @@
 //! (NTP, Flets Joint distribution, Java VM, rule fetch or AFTR, MAP-E).
 
 use super::*;
+use crate::device_log::LogMessage;
 use crate::packet;
 
 impl Simulation<'_> {
     pub(super) fn boot(&mut self, cause: BootCause) {
         let boot = self.gateway.boot(self.now, cause);
         self.emit(TraceEvent::Boot { boot, cause });
-        if cause == BootCause::PowerRestored {
-            self.gateway.reboots_power += 1;
+        match cause {
+            BootCause::PowerRestored => self.gateway.reboots_power += 1,
+            BootCause::Spontaneous => self.gateway.reboots_spontaneous += 1,
+            BootCause::User | BootCause::FactoryReset => self.gateway.reboots_user += 1,
+            BootCause::PowerOn | BootCause::DeviceSwap => {}
         }
+        self.restart_hazards();
         // An HGW with its bundle in flash starts the Java VM as soon as the firmware is up.
         let boot_time = self.gateway.spec.boot_time;
         self.schedule_power(boot_time, PowerEvent::BootDone);
     }
 
     pub(super) fn families_down(&mut self, ipv6: bool, ipv4: bool) {
+        // An unpowered gateway logs nothing (`log` checks); a link loss is logged.
+        if ipv4 {
+            self.log(if self.ds_lite {
+                LogMessage::DsLiteDown
+            } else {
+                LogMessage::MapEDown
+            });
+        }
+        if ipv6 {
+            self.log(LogMessage::Ipv6Down);
+        }
         if ipv6 {
             self.emit(TraceEvent::Ipv6Down);
             self.cut_sessions(Family::Ipv6);
@@ -43,7 +59,6 @@ impl Simulation<'_> {
             return;
         }
         self.power_off();
-        self.gateway.reboots_user += 1;
         if factory_reset && self.gateway.bundle_cached {
             self.gateway.bundle_cached = false;
             self.emit(TraceEvent::BundleDeleted);
@@ -57,6 +72,7 @@ impl Simulation<'_> {
             return;
         }
         let (v6, v4) = self.gateway.lose_network(self.now);
+        self.log(LogMessage::WanLinkDown);
         self.families_down(v6, v4);
     }
 
@@ -69,23 +85,48 @@ impl Simulation<'_> {
             }
             PowerEvent::BootDone => {
                 self.gateway.booting = false;
+                if self.onu.has_signal() {
+                    self.log(LogMessage::WanLinkUp);
+                }
+                if self.gateway.is_hgw() {
+                    self.schedule_power(FLETS_JOINT_CHECK, PowerEvent::FletsJointCheck);
+                }
                 self.start_java_if_ready();
                 self.advance();
             }
-            PowerEvent::Installed => {
-                self.gateway.java = JavaState::VmStarting;
-                let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.java_vm_start);
-                self.schedule_power(t, PowerEvent::JavaVmUp);
+            PowerEvent::Installed => self.start_java_vm(),
+            PowerEvent::JavaVmUp(epoch) if epoch == self.gateway.java_epoch => {
+                // The device writes its "boot" line when the Java VM is up (before NTP has
+                // set the clock, with a 2019-01-01 time).
+                self.log(LogMessage::Boot);
+                self.start_app();
             }
-            PowerEvent::JavaVmUp => {
-                self.gateway.java = JavaState::AppStarting;
-                let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.app_start);
-                self.schedule_power(t, PowerEvent::AppUp);
-            }
-            PowerEvent::AppUp => {
-                self.gateway.java = JavaState::Running;
+            PowerEvent::AppUp(epoch) if epoch == self.gateway.java_epoch => {
+                self.set_java(JavaState::Running);
+                self.log(LogMessage::AppStarted);
                 self.advance();
             }
+            PowerEvent::Watchdog { epoch, action } if epoch == self.gateway.java_epoch => {
+                self.apply_java_action(action);
+            }
+            PowerEvent::RuleRefresh(epoch) if epoch == self.gateway.java_epoch => self.refresh_rule(),
+            PowerEvent::NtpResync => {
+                if self.gateway.clock_synced && self.gateway.ipv6.is_up() {
+                    self.log(LogMessage::NtpSynced);
+                }
+                self.schedule_power(NTP_RESYNC, PowerEvent::NtpResync);
+            }
+            PowerEvent::FletsJointCheck => {
+                if self.gateway.bundle_cached && self.gateway.ipv6.is_up() {
+                    self.log(LogMessage::FletsJointChecked);
+                }
+                self.schedule_power(FLETS_JOINT_CHECK, PowerEvent::FletsJointCheck);
+            }
+            // A Java event of an earlier VM or app start.
+            PowerEvent::JavaVmUp(_)
+            | PowerEvent::AppUp(_)
+            | PowerEvent::Watchdog { .. }
+            | PowerEvent::RuleRefresh(_) => {}
         }
     }
 
@@ -99,9 +140,7 @@ impl Simulation<'_> {
     /// An HGW whose bundle is in flash starts its Java VM (no network needed).
     pub(super) fn start_java_if_ready(&mut self) {
         if self.gateway.is_hgw() && self.gateway.bundle_cached && self.gateway.java == JavaState::Stopped {
-            self.gateway.java = JavaState::VmStarting;
-            let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.java_vm_start);
-            self.schedule_power(t, PowerEvent::JavaVmUp);
+            self.start_java_vm();
         }
     }
 
@@ -119,7 +158,15 @@ impl Simulation<'_> {
                 self.wait(Pending::Ipv6, e.elapsed, NetEvent::Ipv6Done(e));
             }
             Step::Ntp => {
-                let e = network::sync_clock(&mut self.rng_gateway, wan);
+                let mut e = network::sync_clock(&mut self.rng_gateway, wan);
+                // Now and then the first query after a boot goes unanswered and the client
+                // polls again a minute later: entries until then carry the unset clock.
+                let first_query = self.gateway.failures_in_row == 0;
+                if first_query
+                    && crate::rng::unit(&mut self.rng_ntp) < self.scenario.line.ntp_first_query_loss
+                {
+                    e.elapsed += NTP_POLL_AFTER_MISS;
+                }
                 self.wait(Pending::Ntp, e.elapsed, NetEvent::NtpDone(e));
             }
             Step::SoftwareDistribution if self.gateway.is_hgw() => self.fetch_bundle(),
@@ -241,6 +288,11 @@ impl Simulation<'_> {
                     if self.gateway.ipv6.up(self.now) {
                         self.gateway.note_up(self.now, false);
                         self.emit(TraceEvent::Ipv6Up);
+                        self.log(match self.scenario.line.ipv6_delivery {
+                            crate::scenario::Ipv6Delivery::Pd => LogMessage::PrefixDelegated,
+                            crate::scenario::Ipv6Delivery::Ra => LogMessage::PrefixFromRa,
+                        });
+                        self.log(LogMessage::Ipv6Up);
                     }
                 } else {
                     self.retry_later(Step::Ipv6, wan_retry);
@@ -252,6 +304,8 @@ impl Simulation<'_> {
                     self.gateway.failures_in_row = 0;
                     self.gateway.clock_synced = true;
                     self.emit(TraceEvent::ClockSynced);
+                    self.log(LogMessage::NtpSynced);
+                    self.schedule_power(NTP_RESYNC, PowerEvent::NtpResync);
                 } else {
                     self.retry_later(Step::Ntp, wan_retry);
                 }
@@ -294,6 +348,11 @@ impl Simulation<'_> {
         if self.gateway.ipv4.up(self.now) {
             self.gateway.note_up(self.now, true);
             self.emit(TraceEvent::Ipv4Up);
+            self.log(if self.ds_lite {
+                LogMessage::DsLiteUp
+            } else {
+                LogMessage::MapEUp
+            });
         }
     }
 
@@ -324,10 +383,12 @@ impl Simulation<'_> {
                     self.gateway.bundle_downloads += 1;
                     self.distributor.delivered_to_line = true;
                     self.emit(TraceEvent::BundleDelivered);
-                    self.gateway.java = JavaState::Installing;
+                    self.log(LogMessage::FletsJointDelivered);
+                    self.set_java(JavaState::Installing);
                     let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.install_time);
                     self.schedule_power(t, PowerEvent::Installed);
                 } else {
+                    self.log(LogMessage::FletsJointFailed);
                     let retry = self
                         .hgw_settings()
                         .map_or(EXCHANGE_RETRY, |h| h.distribution_retry);
@@ -346,8 +407,11 @@ impl Simulation<'_> {
                         self.gateway.failures_in_row = 0;
                         self.gateway.has_rule = true;
                         self.gateway.ipv4_config = Some(address);
+                        self.log(LogMessage::MapRuleReceived);
+                        self.schedule_rule_refresh(self.rule_ttl());
                     }
                     None => {
+                        self.log(LogMessage::MapRuleFetchFailed);
                         self.gateway.rule_fetch_failures += 1;
                         let backoff = match &self.gateway.spec.model {
                             GatewayModel::Hgw(h) => h.rule_retry,
@@ -358,6 +422,65 @@ impl Simulation<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// How long a fetched rule may be kept before the app fetches it again.
+    fn rule_ttl(&self) -> SimDuration {
+        SimDuration::from_secs(self.rule_answer.as_ref().map_or(20 * 3600, |a| a.ttl))
+    }
+
+    fn schedule_rule_refresh(&mut self, after: SimDuration) {
+        let epoch = self.gateway.java_epoch;
+        self.schedule_power(after, PowerEvent::RuleRefresh(epoch));
+    }
+
+    /// The rule's lifetime is over: fetch it again (real TCP, so rule-server faults and link
+    /// loss apply). A failed refresh keeps the old rule and IPv4 up, and retries in 20 minutes.
+    pub(super) fn refresh_rule(&mut self) {
+        if !self.gateway.ipv4.is_up() || !self.gateway.has_rule || self.gateway.pending.is_some() {
+            // IPv4 is being rebuilt; its own rule fetch schedules the next refresh.
+            return;
+        }
+        let spec = FetchSpec {
+            client_addr: self.ce_addr,
+            server_addr: RULE_SERVER_ADDR,
+            server_port: 80,
+            host: "rule.vne.example".into(),
+            path: format!("/mape/rule?prefix={}", self.scenario.line.prefix),
+            behaviour: self.rule_server.answer(
+                self.hgw_rental,
+                self.distributor.delivered_to_line,
+                self.rule_answer.as_ref(),
+            ),
+            timeout: RULE_FETCH_TIMEOUT,
+        };
+        let path = self.links.path_to(LinkId::RuleServer);
+        self.gateway.rule_fetches += 1;
+        let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, self.capture.is_some());
+        self.capture_fetch(LinkId::RuleServer, &report, path.one_way_latency);
+        let ok = matches!(&report.result, FetchResult::Response { status: 200, .. });
+        let end = match report.result {
+            FetchResult::Response { status, .. } => FetchEnd::Status(status),
+            FetchResult::Refused => FetchEnd::Refused,
+            FetchResult::TimedOut => FetchEnd::TimedOut,
+            _ => FetchEnd::Malformed,
+        };
+        self.emit(TraceEvent::Fetch {
+            target: FetchTarget::RuleServer,
+            end,
+            elapsed: report.elapsed,
+            packets: report.packets_sent,
+            lost: report.packets_lost,
+        });
+        if ok {
+            self.log(LogMessage::MapRuleRefreshed);
+            let ttl = self.rule_ttl();
+            self.schedule_rule_refresh(ttl);
+        } else {
+            self.gateway.rule_fetch_failures += 1;
+            self.log(LogMessage::MapRuleFetchFailed);
+            self.schedule_rule_refresh(RULE_REFRESH_RETRY);
         }
     }
 

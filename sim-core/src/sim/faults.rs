@@ -1,6 +1,7 @@
 //! Faults: what each kind does when it begins and when it ends.
 
 use super::*;
+use crate::device_log::LogMessage;
 
 impl Simulation<'_> {
     pub(super) fn fault_begin(&mut self, index: u32) {
@@ -17,13 +18,41 @@ impl Simulation<'_> {
                 }
             }
             FaultKind::PowerCut { .. } => {
+                self.power_cuts += 1;
                 if self.gateway.powered {
                     self.power_off();
                 }
-                // Power restored at the fault's end (a cut of 0 s is not accepted by validation).
+                // Power returns at the fault's end (a cut of 0 s is not accepted by validation).
             }
-            FaultKind::UserReboot => self.reboot(BootCause::User, false),
-            FaultKind::FactoryReset => self.reboot(BootCause::FactoryReset, true),
+            FaultKind::UserReboot => {
+                if self.gateway.powered {
+                    self.log(LogMessage::UserReboot);
+                    self.log(LogMessage::JavaVmStopped);
+                }
+                self.reboot(BootCause::User, false);
+            }
+            FaultKind::FactoryReset => {
+                if self.gateway.powered {
+                    self.log(LogMessage::FactoryReset);
+                }
+                self.reboot(BootCause::FactoryReset, true);
+            }
+            FaultKind::SpontaneousReboot => self.reboot(BootCause::Spontaneous, false),
+            FaultKind::AppCrash { action } => self.java_fault(LogMessage::AppCrashed, action),
+            FaultKind::JavaVmCrash { action } => self.java_fault(LogMessage::JavaVmCrashed, action),
+            FaultKind::AppHang { watchdog, action } => self.app_hang(watchdog, action),
+            FaultKind::DeviceSwap => {
+                self.start_phase();
+                self.swap_device();
+            }
+            FaultKind::NaptTimeouts { timeouts } => {
+                self.start_phase();
+                self.napt_config.timeouts = timeouts;
+                if let Some(napt) = &mut self.napt {
+                    napt.set_timeouts(self.now, timeouts);
+                }
+                self.log(LogMessage::NaptSettingsChanged);
+            }
             FaultKind::DistributorStall { .. } => self.distributor.faults.begin(index, ServerFault::Stall),
             FaultKind::DistributorError { status, .. } => {
                 self.distributor.faults.begin(index, ServerFault::Error(status))
@@ -42,6 +71,7 @@ impl Simulation<'_> {
                 self.emit_link(link);
             }
             FaultKind::ContractChange { hgw_rental } => {
+                self.start_phase();
                 self.hgw_rental = hgw_rental;
                 self.distributor.set_registration(hgw_rental);
                 self.emit(TraceEvent::ContractChanged { hgw_rental });
@@ -59,19 +89,16 @@ impl Simulation<'_> {
             FaultKind::OnuLossOfSignal { .. } => {
                 if self.onu.regain_signal() {
                     self.emit(TraceEvent::OnuSignal { up: true });
+                    if !self.gateway.booting {
+                        self.log(LogMessage::WanLinkUp);
+                    }
                     self.advance();
                 }
             }
             FaultKind::PowerCut { .. } => {
                 // Overlapping cuts: power returns when no cut is in force.
-                let still_cut = self.scenario.faults.iter().enumerate().any(|(i, f)| {
-                    i as u32 != index
-                        && matches!(f.kind, FaultKind::PowerCut { duration } if {
-                            let FaultTiming::At(at) = f.when;
-                            at <= self.now && self.now < at + duration
-                        })
-                });
-                if !still_cut && !self.gateway.powered {
+                self.power_cuts = self.power_cuts.saturating_sub(1);
+                if self.power_cuts == 0 && !self.gateway.powered {
                     self.boot(BootCause::PowerRestored);
                 }
             }
@@ -85,7 +112,15 @@ impl Simulation<'_> {
                 self.links.repair(link, index);
                 self.emit_link(link);
             }
-            FaultKind::UserReboot | FaultKind::FactoryReset | FaultKind::ContractChange { .. } => {}
+            FaultKind::UserReboot
+            | FaultKind::FactoryReset
+            | FaultKind::ContractChange { .. }
+            | FaultKind::SpontaneousReboot
+            | FaultKind::AppCrash { .. }
+            | FaultKind::AppHang { .. }
+            | FaultKind::JavaVmCrash { .. }
+            | FaultKind::DeviceSwap
+            | FaultKind::NaptTimeouts { .. } => {}
         }
     }
 

@@ -13,15 +13,18 @@ use std::net::Ipv6Addr;
 use crate::engine::{EventQueue, Observer, TraceDigest};
 use crate::fetch::{self, FetchResult, FetchSpec};
 use crate::gateway::{Gateway, Ipv4Config, JavaState, Pending};
+use crate::hazard::HazardProcess;
 use crate::mape::{self, IidLayout, MapRule, Mechanism, PortSet};
 use crate::napt::{NaptConfig, NaptTable};
 use crate::network::{self, Exchange, Links, Onu};
 use crate::outcome::{
-    AftrOutcome, BootOutcome, ClientOutcome, Dur, FamilyOutcome, GatewayOutcome, Outcome, RebootCounts,
-    TraceSummary,
+    AftrOutcome, BootOutcome, ClientOutcome, Dur, FamilyOutcome, GatewayOutcome, Outcome, PhaseOutcome,
+    RebootCounts, TraceSummary,
 };
 use crate::rng::{SimRng, StreamId, Streams};
-use crate::scenario::{ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, Scenario, limits};
+use crate::scenario::{
+    ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario, limits,
+};
 use crate::servers::{Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault};
 use crate::time::{Calendar, SimDuration, SimTime};
 use crate::trace::{BootCause, FetchEnd, FetchTarget, Step, TraceEvent};
@@ -29,6 +32,7 @@ use crate::trace::{BootCause, FetchEnd, FetchTarget, Step, TraceEvent};
 mod bring_up;
 mod capture;
 mod faults;
+mod java;
 mod traffic;
 
 pub use capture::Capture;
@@ -48,6 +52,16 @@ const RULE_FETCH_TIMEOUT: SimDuration = SimDuration::from_secs(30);
 const MAPE_CONFIG_TIME: SimDuration = SimDuration::from_secs(1);
 /// Pause before trying a small exchange (RS, NTP, DNS) again after its whole budget was lost.
 const EXCHANGE_RETRY: SimDuration = SimDuration::from_secs(60);
+/// How often load-coupled hazards read the load.
+const LOAD_SAMPLE: SimDuration = SimDuration::from_secs(60);
+/// The gateway's periodic NTP sync.
+const NTP_RESYNC: SimDuration = SimDuration::from_hours(12);
+/// Flets Joint's periodic software check.
+const FLETS_JOINT_CHECK: SimDuration = SimDuration::from_hours(24);
+/// NTP's poll interval when the first query after a boot goes unanswered.
+const NTP_POLL_AFTER_MISS: SimDuration = SimDuration::from_secs(64);
+/// Retry after a failed rule refresh (the VNE's API asks for about 20 minutes).
+const RULE_REFRESH_RETRY: SimDuration = SimDuration::from_mins(20);
 
 /// Why a run could not finish.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -61,10 +75,22 @@ pub enum RunError {
 enum PowerEvent {
     BootDone,
     Installed,
-    JavaVmUp,
-    AppUp,
+    /// The Java VM (or the app) started; the number is the Java start it belongs to.
+    JavaVmUp(u64),
+    AppUp(u64),
+    /// The watchdog notices a hung app.
+    Watchdog {
+        epoch: u64,
+        action: crate::scenario::FaultAction,
+    },
     /// The unit powers back on after a reboot request.
     RebootNow(BootCause),
+    /// The app fetches its MAP rule again at the end of its lifetime (tagged with the Java start).
+    RuleRefresh(u64),
+    /// The periodic NTP sync.
+    NtpResync,
+    /// Flets Joint's periodic check of the installed software.
+    FletsJointCheck,
 }
 
 /// How a fetch went on the wire.
@@ -95,10 +121,42 @@ enum NetEvent {
 enum Event {
     FaultBegin(u32),
     FaultEnd(u32),
-    Power { epoch: u64, what: PowerEvent },
-    Net { epoch: u64, what: NetEvent },
-    SessionStart { group: u32 },
+    Power {
+        epoch: u64,
+        what: PowerEvent,
+    },
+    Net {
+        epoch: u64,
+        what: NetEvent,
+    },
+    SessionStart {
+        group: u32,
+    },
     SessionEnd(SessionEnd),
+    /// A hazard process fires (stale when its generation moved on).
+    HazardFires {
+        process: u32,
+        generation: u64,
+    },
+    /// Load-coupled hazards read the load.
+    LoadSample,
+}
+
+/// A hazard process and the fault it fires.
+#[derive(Debug)]
+struct HazardState {
+    fault: u32,
+    process: HazardProcess,
+    load: LoadSource,
+}
+
+/// The counters at a phase boundary (a user's change of the setup).
+#[derive(Clone, Copy, Debug)]
+struct PhaseMark {
+    at: SimTime,
+    spontaneous_reboots: u32,
+    napt_drops: u64,
+    failed_sessions: u64,
 }
 
 /// An observer that ignores everything.
@@ -141,6 +199,13 @@ pub struct Simulation<'s> {
     aftr: NaptTable,
     calendar: Calendar,
     capture: Option<Capture>,
+    /// The scenario's NAPT settings as the user last left them.
+    napt_config: NaptConfig,
+    hazards: Vec<HazardState>,
+    /// Power cuts in force (they may overlap).
+    power_cuts: u32,
+    phase_marks: Vec<PhaseMark>,
+    rng_ntp: SimRng,
     events: u64,
 }
 
@@ -205,14 +270,40 @@ impl<'s> Simulation<'s> {
             aftr: NaptTable::new(aftr_config, PortSet::all()),
             calendar: Calendar::new(scenario.start),
             capture: None,
+            napt_config: scenario.gateway.napt,
+            hazards: Vec::new(),
+            power_cuts: 0,
+            phase_marks: Vec::new(),
+            rng_ntp: streams.rng(StreamId::named("ntp")),
             events: 0,
         };
+        let mut uses_load = false;
         for (i, fault) in scenario.faults.iter().enumerate() {
-            let FaultTiming::At(at) = fault.when;
-            sim.queue.push(at, Event::FaultBegin(i as u32));
-            if let Some(d) = fault.kind.duration() {
-                sim.queue.push(at + d, Event::FaultEnd(i as u32));
+            match &fault.when {
+                FaultTiming::At(at) => {
+                    sim.queue.push(*at, Event::FaultBegin(i as u32));
+                    if let Some(d) = fault.kind.duration() {
+                        sim.queue.push(*at + d, Event::FaultEnd(i as u32));
+                    }
+                }
+                FaultTiming::Every { hazard, load } => {
+                    let rng = streams.rng(StreamId::named("hazard").child(i as u64));
+                    // Validation already checked the parameters; a process that cannot start never fires.
+                    if let Ok(process) = HazardProcess::new(hazard.clone(), rng, sim.calendar, SimTime::ZERO)
+                    {
+                        uses_load |= hazard.uses_load();
+                        sim.hazards.push(HazardState {
+                            fault: i as u32,
+                            process,
+                            load: *load,
+                        });
+                        sim.schedule_hazard(sim.hazards.len() - 1);
+                    }
+                }
             }
+        }
+        if uses_load {
+            sim.queue.push(SimTime::ZERO + LOAD_SAMPLE, Event::LoadSample);
         }
         for group in 0..sim.clients.len() {
             sim.schedule_next_session(group as u32);
@@ -319,6 +410,8 @@ impl<'s> Simulation<'s> {
             }
             Event::SessionStart { group } => self.on_session_start(group),
             Event::SessionEnd(end) => self.on_session_end(end),
+            Event::HazardFires { process, generation } => self.on_hazard_fires(process, generation),
+            Event::LoadSample => self.on_load_sample(),
         }
     }
 
@@ -364,11 +457,10 @@ impl<'s> Simulation<'s> {
                 name: g.spec.name.clone(),
                 model: g.spec.model.name().to_string(),
                 boots: g.boots.len() as u32,
-                reboots: RebootCounts {
-                    spontaneous: 0,
-                    user: g.reboots_user,
-                    power: g.reboots_power,
-                },
+                reboots: self.reboot_counts(),
+                java_restarts: g.java_restarts,
+                units: g.units,
+                log_entries: g.log.len() as u32,
                 stuck_at: g
                     .current_step(self.onu.has_signal(), self.ds_lite)
                     .name()
@@ -385,10 +477,12 @@ impl<'s> Simulation<'s> {
                 .map(|b| BootOutcome {
                     at: Dur::of(b.at.since_start()),
                     cause: b.cause.name().to_string(),
+                    date: self.calendar.at(b.at).to_string(),
                     ipv6_up: b.ipv6_up.map(Dur::of),
                     ipv4_up: b.ipv4_up.map(Dur::of),
                 })
                 .collect(),
+            phases: self.phases(),
             napt: self.napt.as_ref().map(NaptTable::stats).unwrap_or_default(),
             aftr: {
                 let stats = self.aftr.stats();
@@ -404,6 +498,75 @@ impl<'s> Simulation<'s> {
             },
         }
     }
+}
+
+impl Simulation<'_> {
+    /// Reboots by cause, and when the spontaneous ones happened.
+    fn reboot_counts(&self) -> RebootCounts {
+        let g = &self.gateway;
+        let mut hours = vec![0u32; 24];
+        let mut times = Vec::new();
+        for boot in g.boots.iter().filter(|b| b.cause == BootCause::Spontaneous) {
+            let at = self.calendar.at(boot.at);
+            hours[at.hour as usize] += 1;
+            times.push(at.to_string());
+        }
+        RebootCounts {
+            spontaneous: g.reboots_spontaneous,
+            user: g.reboots_user,
+            power: g.reboots_power,
+            night: hours[0..6].iter().sum(),
+            daytime: hours[9..18].iter().sum(),
+            hours,
+            times,
+        }
+    }
+
+    /// The run split at the phase marks, each phase with its own counts and rates.
+    fn phases(&self) -> Vec<PhaseOutcome> {
+        let mut marks = vec![PhaseMark {
+            at: SimTime::ZERO,
+            spontaneous_reboots: 0,
+            napt_drops: 0,
+            failed_sessions: 0,
+        }];
+        marks.extend(self.phase_marks.iter().copied());
+        marks.push(self.phase_mark());
+        marks
+            .windows(2)
+            .map(|w| {
+                let (a, b) = (w[0], w[1]);
+                let days = b.at.since(a.at).as_secs_f64() / 86_400.0;
+                let per_day = |n: f64| if days > 0.0 { round4(n / days) } else { 0.0 };
+                PhaseOutcome {
+                    from: Dur::of(a.at.since_start()),
+                    to: Dur::of(b.at.since_start()),
+                    spontaneous_reboots: b.spontaneous_reboots - a.spontaneous_reboots,
+                    reboots_per_day: per_day((b.spontaneous_reboots - a.spontaneous_reboots) as f64),
+                    napt_drops: b.napt_drops - a.napt_drops,
+                    napt_drops_per_day: per_day((b.napt_drops - a.napt_drops) as f64),
+                    failed_sessions: b.failed_sessions - a.failed_sessions,
+                }
+            })
+            .collect()
+    }
+
+    /// The gateway's current log in the device's own text format.
+    pub fn device_log_text(&self) -> String {
+        let mut out = String::new();
+        self.gateway.log.render(&mut out);
+        out
+    }
+
+    /// The gateway's name (device logs are written as `<name>.log`).
+    pub fn gateway_name(&self) -> &str {
+        &self.gateway.spec.name
+    }
+}
+
+/// Rounds to four decimals, so rates print readably (the same bits everywhere: one division, one round).
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
 }
 
 /// The first address of a prefix's first /64 with interface id ::1: the CE's WAN address.
