@@ -20,6 +20,7 @@ use std::sync::Arc;
 use reports::RunRecord;
 use reports::sweep::{Decision, judge_shares};
 
+use crate::artifacts::Collect;
 use crate::cli::{CheckArgs, exit};
 use crate::console::Environment;
 use crate::run_cmd::execute_jobs;
@@ -58,7 +59,7 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
         suite::plan(&scenarios, Seeds::One(seed), None),
         &args.run,
         &args.output,
-        false,
+        Collect::default(),
         env,
         err,
     ) {
@@ -112,7 +113,7 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
                 last: range.last,
             };
             let jobs = suite::plan(&scenarios, Seeds::Sweep(sweep), None);
-            match execute_jobs(jobs, &args.run, &args.output, false, env, err) {
+            match execute_jobs(jobs, &args.run, &args.output, Collect::default(), env, err) {
                 Ok(o) => records.extend(o.into_iter().map(|o| o.record)),
                 Err(_) => return skip_broken(out),
             }

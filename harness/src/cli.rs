@@ -177,6 +177,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub reports: ReportFiles,
     #[command(flatten)]
+    pub artifacts: crate::artifacts::ArtifactOptions,
+    #[command(flatten)]
     pub output: OutputOptions,
 }
 

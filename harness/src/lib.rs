@@ -15,6 +15,7 @@
 //! - [`console`]: environment variables, terminals, colour and progress bars.
 //! - [`cli`]: the subcommands, their shared option groups and exit codes.
 
+pub mod artifacts;
 pub mod check_cmd;
 pub mod cli;
 pub mod console;

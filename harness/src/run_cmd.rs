@@ -8,6 +8,7 @@ use std::sync::Arc;
 use reports::RunRecord;
 use reports::sweep::{ShareVerdict, judge_shares};
 
+use crate::artifacts::{self, Collect};
 use crate::cli::{MergeArgs, OutputOptions, RunArgs, RunOptions, ScenarioSelection, exit};
 use crate::console::Environment;
 use crate::outputs::ReportFiles;
@@ -79,12 +80,12 @@ pub fn execute_jobs(
     jobs: Vec<Job>,
     run: &RunOptions,
     output: &OutputOptions,
-    with_trace: bool,
+    collect: Collect,
     env: &Environment,
     err: &mut dyn Write,
 ) -> Result<Vec<RunOutput>, u8> {
     let progress = env.progress(jobs.len() as u64, output.quiet);
-    suite::execute(jobs, run.parallel(), with_trace, &progress).map_err(|errors| {
+    suite::execute(jobs, run.parallel(), collect, &progress).map_err(|errors| {
         for e in &errors {
             let _ = writeln!(err, "error: {e}");
         }
@@ -108,10 +109,33 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         Err(code) => return code,
     };
     let with_trace = args.output.verbose && !args.reports.uses_stdout();
-    let outputs = match execute_jobs(jobs, &args.run, &args.output, with_trace, env, err) {
+    let planned: Vec<(String, u64, String)> = jobs
+        .iter()
+        .map(|j| {
+            (
+                j.scenario.scenario.name.clone(),
+                j.seed,
+                j.scenario.scenario.gateway.name.clone(),
+            )
+        })
+        .collect();
+    if let Err(e) = artifacts::check_free(&args.artifacts, &planned) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
+    let collect = args.artifacts.collect(with_trace);
+    let outputs = match execute_jobs(jobs, &args.run, &args.output, collect, env, err) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    let runs: Vec<_> = outputs
+        .iter()
+        .map(|o| (o.record.scenario.as_str(), o.record.seed, &o.artifacts))
+        .collect();
+    if let Err(e) = artifacts::write_all(&args.artifacts, &runs) {
+        let _ = writeln!(err, "error: {e}");
+        return exit::INTERNAL;
+    }
     let (records, traces): (Vec<RunRecord>, Vec<Vec<u8>>) =
         outputs.into_iter().map(|o| (o.record, o.trace)).unzip();
     // Share expectations need every seed: with part of them, `fletsim merge` judges.

@@ -17,13 +17,14 @@ use serde_saphyr::Spanned;
 
 use reports::sweep::{Share, split_share};
 use sim_core::expect::Expectation;
+use sim_core::hazard::Hazard;
 use sim_core::lan::ProfileModel;
 use sim_core::mape::{self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, Mechanism};
 use sim_core::napt::{MappingBehaviour, NaptConfig, NaptTimeouts};
 use sim_core::scenario::{
-    AftrSpec, Backoff, ClientGroup, ClientProfile, FaultKind, FaultSpec, FaultTiming, GatewayModel,
-    GatewaySpec, HgwSettings, Ipv6Delivery, LineContract, LinkConditions, LinkId, RouterSettings, Scenario,
-    limits,
+    AftrSpec, Backoff, ClientGroup, ClientProfile, FaultAction, FaultKind, FaultSpec, FaultTiming,
+    GatewayModel, GatewaySpec, HgwSettings, Ipv6Delivery, LineContract, LinkConditions, LinkId, LoadSource,
+    RouterSettings, Scenario, limits,
 };
 use sim_core::time::{CivilDateTime, SimDuration, SimTime};
 
@@ -204,6 +205,7 @@ struct RawLine {
     hgw_rental: bool,
     ipv6: Option<S<String>>,
     prefix: Option<S<String>>,
+    ntp_first_query_loss: Option<S<Text>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -317,6 +319,7 @@ struct RawContract {
 #[serde(deny_unknown_fields)]
 struct RawFault {
     at: Option<S<Text>>,
+    every: Option<S<RawEvery>>,
     onu_loss_of_signal: Option<RawDuration>,
     power_cut: Option<RawDuration>,
     #[serde(default)]
@@ -332,11 +335,53 @@ struct RawFault {
     rule_server_slow: Option<RawSlow>,
     link: Option<RawLinkFault>,
     contract_change: Option<RawContract>,
+    #[serde(default)]
+    spontaneous_reboot: Presence,
+    #[serde(default, deserialize_with = "present_or_default")]
+    app_crash: Option<RawAction>,
+    #[serde(default, deserialize_with = "present_or_default")]
+    java_vm_crash: Option<RawAction>,
+    #[serde(default, deserialize_with = "present_or_default")]
+    app_hang: Option<RawHang>,
+    #[serde(default)]
+    device_swap: Presence,
+    napt_timeouts: Option<RawTimeouts>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    action: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHang {
+    watchdog: Option<S<Text>>,
+    action: Option<S<String>>,
+}
+
+/// A random fault process: `hazard` names the model, the other fields are its parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvery {
+    hazard: S<String>,
+    mean_interval: Option<S<Text>>,
+    shape: Option<S<Text>>,
+    scale: Option<S<Text>>,
+    hourly_weights: Option<S<Vec<f64>>>,
+    base_rate_per_day: Option<S<Text>>,
+    rate_per_unit_load_per_day: Option<S<Text>>,
+    base_growth_per_hour: Option<S<Text>>,
+    growth_per_unit_load_hour: Option<S<Text>>,
+    limit: Option<S<Text>>,
+    load: Option<S<String>>,
 }
 
 /// The fault kinds as files spell them, for error messages.
 const FAULT_KINDS: &str = "onu_loss_of_signal, power_cut, user_reboot, factory_reset, distributor_stall, \
-distributor_error, distributor_slow, rule_server_down, rule_server_slow, link, contract_change";
+distributor_error, distributor_slow, rule_server_down, rule_server_slow, link, contract_change, \
+spontaneous_reboot, app_crash, app_hang, java_vm_crash, device_swap, napt_timeouts";
 
 // ---- stage 2: validation ---------------------------------------------------
 
@@ -686,11 +731,16 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
     {
         return Err(cx.err(p, "line.prefix", format!("{e}")));
     }
+    let ntp_first_query_loss = match &raw.ntp_first_query_loss {
+        Some(v) => cx.ratio(v, "line.ntp_first_query_loss")?,
+        None => sim_core::scenario::DEFAULT_NTP_FIRST_QUERY_LOSS,
+    };
     Ok(LineContract {
         vne,
         hgw_rental: raw.hgw_rental,
         ipv6_delivery,
         prefix,
+        ntp_first_query_loss,
     })
 }
 
@@ -991,17 +1041,30 @@ fn validate_fault(
     run: SimDuration,
 ) -> Result<FaultSpec, ScenarioError> {
     let r = &f.value;
-    let at_text =
-        r.at.as_ref()
-            .ok_or_else(|| cx.err(f, path, "missing `at` (when the fault strikes, e.g. `at: 10m`)"))?;
-    let at = cx.duration(at_text, &format!("{path}.at"))?;
-    if at >= run {
-        return Err(cx.err(
-            at_text,
-            &format!("{path}.at"),
-            format!("`{}` is not within the run (duration {run})", at_text.value.0),
-        ));
-    }
+    let when = match (&r.at, &r.every) {
+        (Some(_), Some(e)) => {
+            return Err(cx.err(
+                e,
+                &format!("{path}.every"),
+                "give either `at` (once) or `every` (a random process), not both",
+            ));
+        }
+        (None, None) => {
+            return Err(cx.err(f, path, "missing `at` (when the fault strikes, e.g. `at: 10m`) or `every` (a random process, e.g. `every: { hazard: constant, mean_interval: 4d }`)"));
+        }
+        (Some(at_text), None) => {
+            let at = cx.duration(at_text, &format!("{path}.at"))?;
+            if at >= run {
+                return Err(cx.err(
+                    at_text,
+                    &format!("{path}.at"),
+                    format!("`{}` is not within the run (duration {run})", at_text.value.0),
+                ));
+            }
+            FaultTiming::At(SimTime::ZERO + at)
+        }
+        (None, Some(every)) => validate_every(cx, every, &format!("{path}.every"))?,
+    };
     let mut kinds: Vec<FaultKind> = Vec::new();
     let opt = |d: &Option<S<Text>>, field: &str| -> Result<Option<SimDuration>, ScenarioError> {
         d.as_ref()
@@ -1103,6 +1166,56 @@ fn validate_fault(
             hgw_rental: x.hgw_rental,
         });
     }
+    let action = |a: &Option<S<String>>, field: &str| -> Result<FaultAction, ScenarioError> {
+        match a {
+            None => Ok(FaultAction::Reboot),
+            Some(v) => FaultAction::from_name(&v.value).ok_or_else(|| {
+                cx.err(
+                    v,
+                    &format!("{path}.{field}.action"),
+                    format!(
+                        "unknown action `{}` (accepted: restart-app, restart-java-vm, reboot)",
+                        v.value
+                    ),
+                )
+            }),
+        }
+    };
+    if r.spontaneous_reboot == Presence::Present {
+        kinds.push(FaultKind::SpontaneousReboot);
+    }
+    if let Some(x) = &r.app_crash {
+        kinds.push(FaultKind::AppCrash {
+            action: action(&x.action, "app_crash")?,
+        });
+    }
+    if let Some(x) = &r.java_vm_crash {
+        kinds.push(FaultKind::JavaVmCrash {
+            action: action(&x.action, "java_vm_crash")?,
+        });
+    }
+    if let Some(x) = &r.app_hang {
+        let watchdog = match &x.watchdog {
+            Some(w) => cx.positive_duration(w, &format!("{path}.app_hang.watchdog"))?,
+            None => SimDuration::from_mins(5),
+        };
+        kinds.push(FaultKind::AppHang {
+            watchdog,
+            action: action(&x.action, "app_hang")?,
+        });
+    }
+    if r.device_swap == Presence::Present {
+        kinds.push(FaultKind::DeviceSwap);
+    }
+    if r.napt_timeouts.is_some() {
+        let timeouts = validate_timeouts(
+            cx,
+            &r.napt_timeouts,
+            &format!("{path}.napt_timeouts"),
+            NaptConfig::hgw().timeouts,
+        )?;
+        kinds.push(FaultKind::NaptTimeouts { timeouts });
+    }
     match kinds.len() {
         1 => {}
         0 => {
@@ -1125,8 +1238,188 @@ fn validate_fault(
         }
     }
     let kind = kinds.remove(0);
-    Ok(FaultSpec {
-        when: FaultTiming::At(SimTime::ZERO + at),
-        kind,
-    })
+    if let (FaultTiming::Every { .. }, Some(e)) = (&when, &r.every)
+        && (kind.starts_phase() || matches!(kind, FaultKind::FactoryReset))
+    {
+        return Err(cx.err(
+            e,
+            &format!("{path}.every"),
+            format!("`{}` is a user's action: give it a time with `at`", kind.name()),
+        ));
+    }
+    Ok(FaultSpec { when, kind })
+}
+
+/// The hazard models and the parameters each takes.
+const HAZARDS: &str = "constant (mean_interval), weibull (shape and mean_interval or scale), \
+time-of-day (mean_interval, hourly_weights: 24 numbers), load (base_rate_per_day, rate_per_unit_load_per_day, load), \
+heap-leak (base_growth_per_hour, growth_per_unit_load_hour, limit, load)";
+
+fn validate_every(cx: &Ctx, every: &S<RawEvery>, path: &str) -> Result<FaultTiming, ScenarioError> {
+    let e = &every.value;
+    let field = |name: &str| format!("{path}.{name}");
+    fn need<'v>(
+        cx: &Ctx,
+        every: &S<RawEvery>,
+        path: &str,
+        v: &'v Option<S<Text>>,
+        name: &str,
+    ) -> Result<&'v S<Text>, ScenarioError> {
+        v.as_ref().ok_or_else(|| {
+            cx.err(
+                every,
+                path,
+                format!(
+                    "hazard `{}` needs `{name}` (hazards: {HAZARDS})",
+                    every.value.hazard.value
+                ),
+            )
+        })
+    }
+    let need = |v, name| need(cx, every, path, v, name);
+    let number = |v: &S<Text>, name: &str| -> Result<f64, ScenarioError> {
+        match v.value.0.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+            _ => Err(cx.err(
+                v,
+                &field(name),
+                format!("`{}` is not a number of 0 or more", v.value.0),
+            )),
+        }
+    };
+    // Every field the model does not take is an error, so a typo never silently changes the model.
+    let allowed: &[&str] = match e.hazard.value.as_str() {
+        "constant" => &["mean_interval"],
+        "weibull" => &["shape", "mean_interval", "scale"],
+        "time-of-day" => &["mean_interval", "hourly_weights"],
+        "load" => &["base_rate_per_day", "rate_per_unit_load_per_day", "load"],
+        "heap-leak" => &[
+            "base_growth_per_hour",
+            "growth_per_unit_load_hour",
+            "limit",
+            "load",
+        ],
+        other => {
+            return Err(cx.err(
+                &e.hazard,
+                &field("hazard"),
+                format!("unknown hazard `{other}` (accepted: {HAZARDS})"),
+            ));
+        }
+    };
+    let given: [(&str, bool); 10] = [
+        ("mean_interval", e.mean_interval.is_some()),
+        ("shape", e.shape.is_some()),
+        ("scale", e.scale.is_some()),
+        ("hourly_weights", e.hourly_weights.is_some()),
+        ("base_rate_per_day", e.base_rate_per_day.is_some()),
+        (
+            "rate_per_unit_load_per_day",
+            e.rate_per_unit_load_per_day.is_some(),
+        ),
+        ("base_growth_per_hour", e.base_growth_per_hour.is_some()),
+        ("growth_per_unit_load_hour", e.growth_per_unit_load_hour.is_some()),
+        ("limit", e.limit.is_some()),
+        ("load", e.load.is_some()),
+    ];
+    if let Some((name, _)) = given.iter().find(|(name, set)| *set && !allowed.contains(name)) {
+        return Err(cx.err(
+            every,
+            &field(name),
+            format!(
+                "hazard `{}` takes no `{name}` (it takes: {})",
+                e.hazard.value,
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let load = match &e.load {
+        None => LoadSource::NaptEntries,
+        Some(l) => match l.value.as_str() {
+            "napt-entries" => LoadSource::NaptEntries,
+            "sessions" => LoadSource::Sessions,
+            other => {
+                return Err(cx.err(
+                    l,
+                    &field("load"),
+                    format!("unknown load `{other}` (accepted: napt-entries, sessions)"),
+                ));
+            }
+        },
+    };
+    let hazard = match e.hazard.value.as_str() {
+        "constant" => Hazard::Constant {
+            mean_interval: cx
+                .positive_duration(need(&e.mean_interval, "mean_interval")?, &field("mean_interval"))?,
+        },
+        "weibull" => {
+            let shape_text = need(&e.shape, "shape")?;
+            let shape = number(shape_text, "shape")?;
+            match (&e.mean_interval, &e.scale) {
+                (Some(m), None) => {
+                    let mean = cx.positive_duration(m, &field("mean_interval"))?;
+                    Hazard::weibull_with_mean(mean, shape)
+                        .map_err(|err| cx.err(shape_text, &field("shape"), err.to_string()))?
+                }
+                (None, Some(sc)) => Hazard::Weibull {
+                    shape,
+                    scale: cx.positive_duration(sc, &field("scale"))?,
+                },
+                _ => {
+                    return Err(cx.err(
+                        every,
+                        path,
+                        "hazard `weibull` needs `shape` and one of `mean_interval` or `scale`",
+                    ));
+                }
+            }
+        }
+        "time-of-day" => {
+            let mean_interval =
+                cx.positive_duration(need(&e.mean_interval, "mean_interval")?, &field("mean_interval"))?;
+            let weights = e.hourly_weights.as_ref().ok_or_else(|| {
+                cx.err(
+                    every,
+                    path,
+                    "hazard `time-of-day` needs `hourly_weights`: 24 numbers, hour 0 first",
+                )
+            })?;
+            let hourly_weights: [f64; 24] = weights.value.as_slice().try_into().map_err(|_| {
+                cx.err(
+                    weights,
+                    &field("hourly_weights"),
+                    format!("{} numbers given: one per hour, 24 in all", weights.value.len()),
+                )
+            })?;
+            Hazard::TimeOfDay {
+                mean_interval,
+                hourly_weights,
+            }
+        }
+        "load" => Hazard::LoadCoupled {
+            base_rate_per_day: number(
+                need(&e.base_rate_per_day, "base_rate_per_day")?,
+                "base_rate_per_day",
+            )?,
+            rate_per_unit_load_per_day: number(
+                need(&e.rate_per_unit_load_per_day, "rate_per_unit_load_per_day")?,
+                "rate_per_unit_load_per_day",
+            )?,
+        },
+        _ => Hazard::HeapLeak {
+            base_growth_per_hour: number(
+                need(&e.base_growth_per_hour, "base_growth_per_hour")?,
+                "base_growth_per_hour",
+            )?,
+            growth_per_unit_load_hour: number(
+                need(&e.growth_per_unit_load_hour, "growth_per_unit_load_hour")?,
+                "growth_per_unit_load_hour",
+            )?,
+            limit: number(need(&e.limit, "limit")?, "limit")?,
+        },
+    };
+    hazard
+        .validate()
+        .map_err(|err| cx.err(every, path, err.to_string()))?;
+    Ok(FaultTiming::Every { hazard, load })
 }

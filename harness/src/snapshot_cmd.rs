@@ -27,6 +27,7 @@ use serde_json::Value;
 use reports::snapshot::{self, SnapshotInfo};
 use reports::text::Palette;
 
+use crate::artifacts::Collect;
 use crate::cli::{SnapshotArgs, exit};
 use crate::console::Environment;
 use crate::run_cmd::{execute_jobs, plan_selection};
@@ -134,7 +135,7 @@ pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mu
         }
     }
     let with_seed_in_name = args.selection.seeds() != Seeds::Own;
-    let outputs = match execute_jobs(jobs, &args.run, &args.output, false, env, err) {
+    let outputs = match execute_jobs(jobs, &args.run, &args.output, Collect::default(), env, err) {
         Ok(o) => o,
         Err(code) => return code,
     };

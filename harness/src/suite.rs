@@ -23,6 +23,7 @@ use sim_core::engine::Observer;
 use sim_core::time::{Calendar, SimTime};
 use sim_core::trace::TraceEvent;
 
+use crate::artifacts::{Artifacts, Collect};
 use crate::scenario_file::{self, LoadedScenario, ScenarioError};
 use crate::shard::{Shard, normalize_path};
 
@@ -198,11 +199,33 @@ pub fn run_one(
     seed: Option<u64>,
     observer: &mut dyn Observer<TraceEvent>,
 ) -> Result<RunRecord, sim_core::RunError> {
+    run_collecting(loaded, seed, observer, Collect::default()).map(|(record, _)| record)
+}
+
+/// Runs one scenario, judges it, and keeps the artifacts `collect` asks for.
+pub fn run_collecting(
+    loaded: &LoadedScenario,
+    seed: Option<u64>,
+    observer: &mut dyn Observer<TraceEvent>,
+    collect: Collect,
+) -> Result<(RunRecord, Artifacts), sim_core::RunError> {
     let mut scenario = loaded.scenario.clone();
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let outcome = Simulation::run(&scenario, observer)?;
+    let mut sim = Simulation::new(&scenario);
+    if collect.pcap {
+        sim.capture_packets();
+    }
+    sim.run_until(sim.end(), observer)?;
+    let outcome = sim.outcome();
+    let artifacts = Artifacts {
+        capture: sim.take_capture(),
+        device_log: collect
+            .device_log
+            .then(|| (sim.gateway_name().to_string(), sim.device_log_text())),
+        start_unix_seconds: Calendar::new(scenario.start).start_unix_seconds(),
+    };
     let value = serde_json::to_value(&outcome).unwrap_or(serde_json::Value::Null);
     let expectations: Vec<ExpectationResult> = loaded
         .expectations
@@ -217,7 +240,7 @@ pub fn run_one(
             }
         })
         .collect();
-    Ok(RunRecord {
+    let record = RunRecord {
         scenario: scenario.name.clone(),
         file: normalize_path(&loaded.file),
         seed: scenario.seed,
@@ -226,7 +249,8 @@ pub fn run_one(
         digest: outcome.trace.digest.clone(),
         expectations,
         outcome,
-    })
+    };
+    Ok((record, artifacts))
 }
 
 /// Writes the trace of a run as text, dated by the scenario's calendar.
@@ -251,6 +275,7 @@ impl Observer<TraceEvent> for TraceWriter<'_> {
 pub struct RunOutput {
     pub record: RunRecord,
     pub trace: Vec<u8>,
+    pub artifacts: Artifacts,
 }
 
 /// Why a run gave no record.
@@ -297,21 +322,30 @@ impl fmt::Display for JobError {
     }
 }
 
-fn run_job(job: &Job, with_trace: bool) -> Result<RunOutput, JobError> {
+fn run_job(job: &Job, collect: Collect) -> Result<RunOutput, JobError> {
     let mut trace = Vec::new();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        if with_trace {
+        if collect.trace {
             let mut writer = TraceWriter {
                 calendar: Calendar::new(job.scenario.scenario.start),
                 out: &mut trace,
             };
-            run_one(&job.scenario, Some(job.seed), &mut writer)
+            run_collecting(&job.scenario, Some(job.seed), &mut writer, collect)
         } else {
-            run_one(&job.scenario, Some(job.seed), &mut sim_core::sim::NoObserver)
+            run_collecting(
+                &job.scenario,
+                Some(job.seed),
+                &mut sim_core::sim::NoObserver,
+                collect,
+            )
         }
     }));
     match result {
-        Ok(Ok(record)) => Ok(RunOutput { record, trace }),
+        Ok(Ok((record, artifacts))) => Ok(RunOutput {
+            record,
+            trace,
+            artifacts,
+        }),
         Ok(Err(error)) => Err(JobError::Run {
             file: job.file.clone(),
             seed: job.seed,
@@ -334,7 +368,7 @@ fn run_job(job: &Job, with_trace: bool) -> Result<RunOutput, JobError> {
 pub fn execute(
     jobs: Vec<Job>,
     parallel: usize,
-    with_trace: bool,
+    collect: Collect,
     progress: &ProgressBar,
 ) -> Result<Vec<RunOutput>, Vec<JobError>> {
     let parallel = parallel.max(1);
@@ -359,7 +393,7 @@ pub fn execute(
             let progress = progress.clone();
             set.spawn_blocking(move || {
                 let _permit = permit;
-                let out = run_job(&job, with_trace);
+                let out = run_job(&job, collect);
                 progress.inc(1);
                 (index, out)
             });
