@@ -295,3 +295,115 @@ fn a_reboot_empties_the_napt_table() {
     );
     assert_eq!(o.napt.drops.table_full + o.napt.drops.port_set_exhausted, 0);
 }
+
+#[test]
+fn java_faults_do_what_their_action_says() {
+    use sim_core::scenario::FaultAction;
+    let crash = |action| {
+        run(&scenario(
+            true,
+            "v6plus",
+            vec![(60, FaultKind::AppCrash { action })],
+        ))
+    };
+    let app = crash(FaultAction::RestartApp);
+    assert_eq!((app.gateway.boots, app.gateway.java_restarts), (1, 1));
+    assert_eq!(
+        (app.ipv6.outages, app.ipv4.outages),
+        (0, 1),
+        "only IPv4 runs in the app"
+    );
+    let vm = crash(FaultAction::RestartJavaVm);
+    assert_eq!((vm.gateway.boots, vm.gateway.java_restarts), (1, 1));
+    assert!(
+        vm.ipv4.downtime > app.ipv4.downtime,
+        "a VM restart takes longer than an app restart"
+    );
+    let reboot = crash(FaultAction::Reboot);
+    assert_eq!((reboot.gateway.boots, reboot.gateway.reboots.spontaneous), (2, 1));
+    assert_eq!((reboot.ipv6.outages, reboot.ipv4.outages), (1, 1), "all LEDs off");
+    assert_eq!(reboot.boots[1].cause, "spontaneous");
+}
+
+#[test]
+fn a_hung_app_waits_for_the_watchdog() {
+    use sim_core::scenario::FaultAction;
+    let hang = run(&scenario(
+        true,
+        "v6plus",
+        vec![(
+            60,
+            FaultKind::AppHang {
+                watchdog: mins(5),
+                action: FaultAction::RestartApp,
+            },
+        )],
+    ));
+    assert_eq!(hang.gateway.boots, 1);
+    assert_eq!(hang.ipv4.outages, 1);
+    let clean = run(&scenario(true, "v6plus", vec![]));
+    assert!(
+        hang.ipv4.downtime.0 >= clean.ipv4.downtime.0 + mins(5),
+        "IPv4 is down until the watchdog acts"
+    );
+    // A crash of an app that is not running (before the bundle arrives) does nothing.
+    let early = run(&scenario(
+        true,
+        "v6plus",
+        vec![(
+            0,
+            FaultKind::AppCrash {
+                action: FaultAction::Reboot,
+            },
+        )],
+    ));
+    assert_eq!(early.gateway.boots, 1);
+}
+
+#[test]
+fn a_hazard_process_fires_again_and_again_from_its_own_stream() {
+    use sim_core::hazard::Hazard;
+    use sim_core::scenario::LoadSource;
+    let mut s = scenario(true, "v6plus", vec![]);
+    s.duration = SimDuration::from_days(60);
+    s.faults.push(FaultSpec {
+        when: FaultTiming::Every {
+            hazard: Hazard::Constant {
+                mean_interval: SimDuration::from_days(3),
+            },
+            load: LoadSource::NaptEntries,
+        },
+        kind: FaultKind::SpontaneousReboot,
+    });
+    let a = run(&s);
+    assert!(
+        (10..=35).contains(&a.gateway.reboots.spontaneous),
+        "{}",
+        a.gateway.reboots.spontaneous
+    );
+    assert_eq!(
+        a.gateway.reboots.times.len() as u32,
+        a.gateway.reboots.spontaneous
+    );
+    assert_eq!(a, run(&s), "same seed, same reboots");
+    s.seed = 2;
+    assert_ne!(a.gateway.reboots.times, run(&s).gateway.reboots.times);
+}
+
+#[test]
+fn a_device_swap_starts_a_fresh_log_and_downloads_the_bundle_again() {
+    let o = run(&scenario(true, "v6plus", vec![(120, FaultKind::DeviceSwap)]));
+    assert_eq!(o.gateway.units, 2);
+    assert_eq!(o.gateway.bundle_downloads, 2, "the first unit downloaded it too");
+    assert_eq!(o.boots[1].cause, "device-swap");
+    assert_eq!(o.phases.len(), 2);
+    let swapped = scenario(true, "v6plus", vec![(120, FaultKind::DeviceSwap)]);
+    let mut sim = Simulation::new(&swapped);
+    sim.run_until(sim.end(), &mut sim_core::sim::NoObserver)
+        .expect("runs");
+    let log = sim.device_log_text();
+    assert!(
+        !log.contains("2021-04-19 00:0"),
+        "the old unit's first boot is not in the new log:\n{log}"
+    );
+}
