@@ -261,6 +261,10 @@ struct TraceWriter<'a> {
 
 impl Observer<TraceEvent> for TraceWriter<'_> {
     fn observe(&mut self, at: SimTime, event: &TraceEvent) {
+        // Sessions are data for the digest: a line each would drown the story.
+        if matches!(event, TraceEvent::Session { .. }) {
+            return;
+        }
         let _ = writeln!(
             self.out,
             "      {} {:>12}  {event}",

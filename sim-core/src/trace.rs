@@ -190,6 +190,14 @@ pub enum TraceEvent {
     DeviceSwapped {
         unit: u32,
     },
+    /// A LAN session began (or failed to): its client group, family and result
+    /// (0 started, 1 family down, 2 NAPT full, 3 port set exhausted, 4 AFTR quota).
+    /// Folded into the digest; `-v` leaves these out of its text.
+    Session {
+        group: u32,
+        ipv4: bool,
+        result: u8,
+    },
 }
 
 impl Digestible for TraceEvent {
@@ -270,6 +278,12 @@ impl Digestible for TraceEvent {
                 w.u8(18);
                 w.u64(*unit as u64);
             }
+            TraceEvent::Session { group, ipv4, result } => {
+                w.u8(19);
+                w.u64(*group as u64);
+                w.u8(*ipv4 as u8);
+                w.u8(*result);
+            }
         }
     }
 }
@@ -322,6 +336,20 @@ impl fmt::Display for TraceEvent {
             TraceEvent::DeviceSwapped { unit } => {
                 write!(f, "gateway: unit #{unit} installed in place of the old one")
             }
+            TraceEvent::Session { group, ipv4, result } => write!(
+                f,
+                "lan: session of group {group} over {}: {}",
+                if *ipv4 { "IPv4" } else { "IPv6" },
+                [
+                    "started",
+                    "family down",
+                    "NAPT full",
+                    "port set exhausted",
+                    "AFTR quota"
+                ]
+                .get(*result as usize)
+                .unwrap_or(&"?")
+            ),
         }
     }
 }

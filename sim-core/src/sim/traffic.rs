@@ -153,7 +153,13 @@ impl Simulation<'_> {
             Family::Ipv6 => self.gateway.ipv6.is_up(),
             Family::Ipv4 => self.gateway.ipv4.is_up(),
         };
+        let ipv4 = family == Family::Ipv4;
         if !up {
+            self.emit(TraceEvent::Session {
+                group,
+                ipv4,
+                result: 1,
+            });
             let failed = &mut self.clients[group as usize].outcome.failed;
             match family {
                 Family::Ipv6 => failed.ipv6_down += 1,
@@ -169,6 +175,12 @@ impl Simulation<'_> {
                 match self.translate(protocol, internal, dest) {
                     Ok(t) => t,
                     Err(cause) => {
+                        let result = match cause {
+                            TranslationDrop::Napt(NaptDrop::TableFull) => 2,
+                            TranslationDrop::Napt(NaptDrop::PortSetExhausted) => 3,
+                            TranslationDrop::AftrQuota => 4,
+                        };
+                        self.emit(TraceEvent::Session { group, ipv4, result });
                         let failed = &mut self.clients[group as usize].outcome.failed;
                         match cause {
                             TranslationDrop::Napt(NaptDrop::TableFull) => failed.napt_full += 1,
@@ -182,6 +194,11 @@ impl Simulation<'_> {
                 }
             }
         };
+        self.emit(TraceEvent::Session {
+            group,
+            ipv4,
+            result: 0,
+        });
         let client = &mut self.clients[group as usize];
         client.active[family.index()] += 1;
         let epoch = self.family_epochs[family.index()];
