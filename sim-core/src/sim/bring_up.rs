@@ -224,8 +224,8 @@ impl Simulation<'_> {
         self.fetch_done_later(FetchTarget::Distributor, report);
     }
 
-    pub(super) fn fetch_rule(&mut self) {
-        let timeout = RULE_FETCH_TIMEOUT;
+    /// One real TCP rule fetch, as the server treats it now (captured when asked).
+    fn run_rule_fetch(&mut self) -> fetch::FetchReport {
         let spec = FetchSpec {
             client_addr: self.ce_addr,
             server_addr: RULE_SERVER_ADDR,
@@ -237,24 +237,22 @@ impl Simulation<'_> {
                 self.distributor.delivered_to_line,
                 self.rule_answer.as_ref(),
             ),
-            timeout,
+            timeout: RULE_FETCH_TIMEOUT,
         };
         let path = self.links.path_to(LinkId::RuleServer);
         self.gateway.rule_fetches += 1;
         let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, self.capture.is_some());
         self.capture_fetch(LinkId::RuleServer, &report, path.one_way_latency);
+        report
+    }
+
+    pub(super) fn fetch_rule(&mut self) {
+        let report = self.run_rule_fetch();
         self.fetch_done_later(FetchTarget::RuleServer, report);
     }
 
     pub(super) fn fetch_done_later(&mut self, target: FetchTarget, report: fetch::FetchReport) {
-        let (end, body) = match report.result {
-            FetchResult::Response { status, body } => (FetchEnd::Status(status), body),
-            FetchResult::Refused => (FetchEnd::Refused, Vec::new()),
-            FetchResult::TimedOut => (FetchEnd::TimedOut, Vec::new()),
-            FetchResult::Reset | FetchResult::BadResponse(_) | FetchResult::InvalidSpec(_) => {
-                (FetchEnd::Malformed, Vec::new())
-            }
-        };
+        let (end, body) = fetch_end(report.result);
         let pending = match target {
             FetchTarget::Distributor => Pending::Distribution,
             FetchTarget::RuleServer => Pending::RuleFetch,
@@ -442,30 +440,9 @@ impl Simulation<'_> {
             // IPv4 is being rebuilt; its own rule fetch schedules the next refresh.
             return;
         }
-        let spec = FetchSpec {
-            client_addr: self.ce_addr,
-            server_addr: RULE_SERVER_ADDR,
-            server_port: 80,
-            host: "rule.vne.example".into(),
-            path: format!("/mape/rule?prefix={}", self.scenario.line.prefix),
-            behaviour: self.rule_server.answer(
-                self.hgw_rental,
-                self.distributor.delivered_to_line,
-                self.rule_answer.as_ref(),
-            ),
-            timeout: RULE_FETCH_TIMEOUT,
-        };
-        let path = self.links.path_to(LinkId::RuleServer);
-        self.gateway.rule_fetches += 1;
-        let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, self.capture.is_some());
-        self.capture_fetch(LinkId::RuleServer, &report, path.one_way_latency);
+        let report = self.run_rule_fetch();
         let ok = matches!(&report.result, FetchResult::Response { status: 200, .. });
-        let end = match report.result {
-            FetchResult::Response { status, .. } => FetchEnd::Status(status),
-            FetchResult::Refused => FetchEnd::Refused,
-            FetchResult::TimedOut => FetchEnd::TimedOut,
-            _ => FetchEnd::Malformed,
-        };
+        let (end, _) = fetch_end(report.result);
         self.emit(TraceEvent::Fetch {
             target: FetchTarget::RuleServer,
             end,
@@ -609,5 +586,17 @@ impl Simulation<'_> {
             now,
             packet::ntp_reply(NTP_SERVER_ADDR, ce, 123, unset, unix(sent), unix(now)),
         );
+    }
+}
+
+/// How a fetch ended as the gateway sees it, and the body of an answer.
+fn fetch_end(result: FetchResult) -> (FetchEnd, Vec<u8>) {
+    match result {
+        FetchResult::Response { status, body } => (FetchEnd::Status(status), body),
+        FetchResult::Refused => (FetchEnd::Refused, Vec::new()),
+        FetchResult::TimedOut => (FetchEnd::TimedOut, Vec::new()),
+        FetchResult::Reset | FetchResult::BadResponse(_) | FetchResult::InvalidSpec(_) => {
+            (FetchEnd::Malformed, Vec::new())
+        }
     }
 }
