@@ -75,6 +75,8 @@ pub enum Command {
     MapE(crate::mape_cmd::MapeArgs),
     /// Search a scenario: a parameter's threshold (--param), the faults that matter (--faults), the first moment (--when).
     Bisect(crate::bisect_cmd::BisectArgs),
+    /// Rank reboot hypotheses (scenarios) by how well their simulated device logs match a real log.
+    Hypotheses(crate::hypotheses_cmd::HypothesesArgs),
     /// Read real HGW logs.
     #[command(subcommand)]
     Log(LogCommand),
@@ -274,6 +276,7 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
         Command::Diff(args) => crate::diff_cmd::run(&args, env, out, err),
         Command::Check(args) => crate::check_cmd::run(&args, env, out, err),
         Command::Bisect(args) => crate::bisect_cmd::run(&args, out, err),
+        Command::Hypotheses(args) => crate::hypotheses_cmd::run(&args, out, err),
         Command::MapE(args) => match crate::mape_cmd::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

@@ -12,6 +12,7 @@
 //! - [`check_cmd`]: `fletsim check`, one verdict for `git bisect run`.
 //! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
+//! - [`hypotheses_cmd`]: `fletsim hypotheses`, reboot hypotheses ranked against a real log.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
 //! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
@@ -23,6 +24,7 @@ pub mod check_cmd;
 pub mod cli;
 pub mod console;
 pub mod diff_cmd;
+pub mod hypotheses_cmd;
 pub mod log_analyze;
 pub mod mape_cmd;
 pub mod outputs;
