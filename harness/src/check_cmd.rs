@@ -24,7 +24,6 @@ use crate::artifacts::Collect;
 use crate::cli::{CheckArgs, exit};
 use crate::console::Environment;
 use crate::run_cmd::execute_jobs;
-use crate::scenario_file;
 use crate::suite::{self, SeedRange, Seeds};
 
 /// The first sweep, and the most seeds the adaptive sweep grows to.
@@ -42,7 +41,7 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
         );
         return exit::check::ABORT;
     }
-    let loaded = match scenario_file::load(path) {
+    let loaded = match crate::overrides::load_with(path, &args.run.set) {
         Ok(l) => Arc::new(l),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

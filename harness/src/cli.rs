@@ -73,6 +73,10 @@ pub enum Command {
     /// Compute a MAP-E configuration (IPv4 address, PSID, port set, CE address) from a prefix and a rule.
     #[command(name = "map-e")]
     MapE(crate::mape_cmd::MapeArgs),
+    /// Search a scenario: a parameter's threshold (--param), the faults that matter (--faults), the first moment (--when).
+    Bisect(crate::bisect_cmd::BisectArgs),
+    /// Rank reboot hypotheses (scenarios) by how well their simulated device logs match a real log.
+    Hypotheses(crate::hypotheses_cmd::HypothesesArgs),
     /// Read real HGW logs.
     #[command(subcommand)]
     Log(LogCommand),
@@ -128,6 +132,9 @@ pub struct RunOptions {
     /// How many runs at once [default: the machine's cores]
     #[arg(short = 'j', long, value_name = "J")]
     pub jobs: Option<NonZeroUsize>,
+    /// Change a scenario field by its YAML path before validation (repeatable): lan.telework-pc.count=12
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<crate::overrides::Override>,
 }
 
 impl RunOptions {
@@ -268,6 +275,8 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
         Command::Snapshot(args) => crate::snapshot_cmd::run(&args, env, out, err),
         Command::Diff(args) => crate::diff_cmd::run(&args, env, out, err),
         Command::Check(args) => crate::check_cmd::run(&args, env, out, err),
+        Command::Bisect(args) => crate::bisect_cmd::run(&args, out, err),
+        Command::Hypotheses(args) => crate::hypotheses_cmd::run(&args, out, err),
         Command::MapE(args) => match crate::mape_cmd::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

@@ -8,21 +8,27 @@
 //! - [`run_cmd`]: `fletsim run` and `fletsim merge`; [`outputs`]: their report files.
 //! - [`snapshot_cmd`]: `fletsim snapshot`, insta-format `.snap` files.
 //! - [`diff_cmd`]: `fletsim diff`, outcomes compared path by path.
+//! - [`bisect_cmd`]: `fletsim bisect`, thresholds, minimal fault sets, first moments.
 //! - [`check_cmd`]: `fletsim check`, one verdict for `git bisect run`.
 //! - [`log_analyze`]: `fletsim log analyze LOG`, reading a real HGW log and
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
+//! - [`hypotheses_cmd`]: `fletsim hypotheses`, reboot hypotheses ranked against a real log.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
+//! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
 //! - [`cli`]: the subcommands, their shared option groups and exit codes.
 
 pub mod artifacts;
+pub mod bisect_cmd;
 pub mod check_cmd;
 pub mod cli;
 pub mod console;
 pub mod diff_cmd;
+pub mod hypotheses_cmd;
 pub mod log_analyze;
 pub mod mape_cmd;
 pub mod outputs;
+pub mod overrides;
 pub mod run_cmd;
 pub mod scenario_file;
 pub mod shard;

@@ -17,12 +17,16 @@ use crate::shard::{self, Shard, ShardArg};
 use crate::suite::{self, Job, JobError, RunOutput};
 
 /// Finds and loads the selected scenario files; errors are printed and give the exit code.
-pub fn load_selection(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<Arc<LoadedScenario>>, u8> {
+pub fn load_selection(
+    paths: &[PathBuf],
+    overrides: &[crate::overrides::Override],
+    err: &mut dyn Write,
+) -> Result<Vec<Arc<LoadedScenario>>, u8> {
     let files = suite::discover(paths).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         exit::BAD_INPUT
     })?;
-    let loaded = suite::load_all(&files).map_err(|errors| {
+    let loaded = suite::load_all(&files, overrides).map_err(|errors| {
         for e in errors {
             let _ = writeln!(err, "error: {e}");
         }
@@ -56,6 +60,7 @@ pub fn resolve_shard(
 /// Plans the selection's runs: scenarios × seeds, the shard's part. Errors are printed.
 pub fn plan_selection(
     selection: &ScenarioSelection,
+    run: &RunOptions,
     env: &Environment,
     output: &OutputOptions,
     err: &mut dyn Write,
@@ -64,7 +69,7 @@ pub fn plan_selection(
         let _ = writeln!(err, "error: {e}");
         exit::BAD_INPUT
     })?;
-    let scenarios = load_selection(&selection.paths(), err)?;
+    let scenarios = load_selection(&selection.paths(), &run.set, err)?;
     let jobs = suite::plan(&scenarios, selection.seeds(), shard.as_ref().map(|(s, _)| *s));
     if let Some((s, source)) = &shard
         && !output.quiet
@@ -104,7 +109,7 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
-    let (jobs, shard) = match plan_selection(&args.selection, env, &args.output, err) {
+    let (jobs, shard) = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
         Ok(p) => p,
         Err(code) => return code,
     };

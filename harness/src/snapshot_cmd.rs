@@ -115,7 +115,7 @@ fn remove_if_present(path: &Path) -> Result<(), String> {
 
 /// `fletsim snapshot`.
 pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let (jobs, _) = match plan_selection(&args.selection, env, &args.output, err) {
+    let (jobs, _) = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
         Ok(p) => p,
         Err(code) => return code,
     };

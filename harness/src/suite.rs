@@ -24,7 +24,7 @@ use sim_core::time::{Calendar, SimTime};
 use sim_core::trace::TraceEvent;
 
 use crate::artifacts::{Artifacts, Collect};
-use crate::scenario_file::{self, LoadedScenario, ScenarioError};
+use crate::scenario_file::{LoadedScenario, ScenarioError};
 use crate::shard::{Shard, normalize_path};
 
 /// The file endings scenario files have.
@@ -76,11 +76,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Loads every file; all errors are returned, not just the first.
-pub fn load_all(files: &[PathBuf]) -> Result<Vec<LoadedScenario>, Vec<ScenarioError>> {
+pub fn load_all(
+    files: &[PathBuf],
+    overrides: &[crate::overrides::Override],
+) -> Result<Vec<LoadedScenario>, Vec<ScenarioError>> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        match scenario_file::load(file) {
+        match crate::overrides::load_with(file, overrides) {
             Ok(s) => loaded.push(s),
             Err(e) => errors.push(e),
         }

@@ -1,0 +1,497 @@
+//! `fletsim hypotheses --evidence LOG H1.yaml H2.yaml … [--seeds N]`: which
+//! reboot hypothesis explains a real HGW log best.
+//!
+//! Each hypothesis is a scenario. It is run at seeds 1..N with the device log
+//! kept; each simulated log goes through the same parser as the evidence
+//! ([`log_analyze::parse_log`] and [`log_analyze::analyze`]), so both sides
+//! are read alike (the 1000-entry window, unsynced clocks, user reboots left
+//! out). The pooled simulated reboots are compared with the evidence on four
+//! statistics, each with a p-value:
+//!
+//! - **rate**: the evidence's spontaneous reboots against a Poisson count
+//!   with the pooled simulated rate (reboots per day of log span) times the
+//!   evidence's span; two-sided (twice the smaller tail, at most 1);
+//! - **intervals**: two-sample Kolmogorov–Smirnov between the evidence's
+//!   intervals between reboots and the pooled simulated ones;
+//! - **hours**: chi-square goodness of fit of the evidence's 24 hour-of-day
+//!   counts to the pooled simulated hour distribution, smoothed by adding 0.5
+//!   to every simulated bin (a bin the simulation never hit would otherwise
+//!   make one evidence reboot there impossible, p = 0);
+//! - **night share**: the share of reboots in the low-traffic hours 00–06
+//!   against the simulated share (smoothed as (k + 0.5)/(n + 1)), by the
+//!   normal approximation to the binomial (a 1-degree-of-freedom chi-square).
+//!
+//! The score is Fisher's combination of the four p-values (−2 Σ ln p against
+//! chi-square with 8 degrees of freedom). The tests are not independent (the
+//! night share is a coarsening of the hours), so the score ranks hypotheses
+//! rather than giving an exact p-value; a hypothesis is "consistent" when the
+//! score is at least `--level` and "inconsistent" otherwise. Ties rank by
+//! the order given.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use sim_core::engine::Observer;
+use sim_core::stats;
+use sim_core::time::SimTime;
+use sim_core::trace::TraceEvent;
+
+use crate::artifacts::Collect;
+use crate::cli::{RunOptions, exit};
+use crate::log_analyze::{self, LogAnalysis};
+use crate::overrides;
+use crate::scenario_file::LoadedScenario;
+use crate::suite;
+
+#[derive(Debug, Args)]
+pub struct HypothesesArgs {
+    /// The evidence: an HGW log as copied from its admin page.
+    #[arg(long, value_name = "LOG")]
+    pub evidence: PathBuf,
+    /// The hypotheses: scenario files.
+    #[arg(required = true, value_name = "HYPOTHESIS")]
+    pub hypotheses: Vec<PathBuf>,
+    /// Run each hypothesis at seeds 1 to N.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub seeds: u64,
+    /// The significance level of the verdicts.
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
+    pub level: f64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+/// What one log says about spontaneous reboots, reduced to what the tests use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Spontaneous reboots (unsynced clocks included).
+    pub reboots: usize,
+    /// Days the log's synced entries span.
+    pub days: f64,
+    /// Hours between consecutive spontaneous reboots (synced pairs).
+    pub intervals_hours: Vec<f64>,
+    /// Spontaneous reboots with a synced clock by hour of day.
+    pub hours: [u64; 24],
+}
+
+impl Summary {
+    pub fn of(a: &LogAnalysis) -> Summary {
+        let s = &a.statistics;
+        Summary {
+            reboots: s.spontaneous,
+            days: s.span.as_ref().map_or(0.0, |sp| sp.days),
+            intervals_hours: s.intervals_secs.iter().map(|x| *x as f64 / 3600.0).collect(),
+            hours: s.hour_of_day.map(|h| h as u64),
+        }
+    }
+
+    pub fn of_text(text: &str) -> Result<Summary, String> {
+        let log = log_analyze::parse_log(text).map_err(|e| e.to_string())?;
+        Ok(Summary::of(&log_analyze::analyze(&log)))
+    }
+
+    pub fn night(&self) -> u64 {
+        self.hours[..6].iter().sum()
+    }
+
+    pub fn timed(&self) -> u64 {
+        self.hours.iter().sum()
+    }
+
+    /// Several runs' logs as one sample.
+    pub fn pool(all: &[Summary]) -> Summary {
+        let mut p = Summary::default();
+        for s in all {
+            p.reboots += s.reboots;
+            p.days += s.days;
+            p.intervals_hours.extend_from_slice(&s.intervals_hours);
+            for (h, n) in s.hours.iter().enumerate() {
+                p.hours[h] += n;
+            }
+        }
+        p
+    }
+}
+
+/// Two-sided Poisson p-value of observing `k` when `mean` is expected.
+pub fn poisson_two_sided(k: u64, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return if k == 0 { 1.0 } else { 0.0 };
+    }
+    // P(X <= k) = Q(k + 1, mean); P(X >= k) = 1 - P(X <= k - 1) = 1 - Q(k, mean).
+    let lower = stats::regularized_gamma_q(k as f64 + 1.0, mean);
+    let upper = if k == 0 {
+        1.0
+    } else {
+        1.0 - stats::regularized_gamma_q(k as f64, mean)
+    };
+    (2.0 * lower.min(upper)).min(1.0)
+}
+
+/// Two-sided p-value of `k` successes in `n` against share `p` (normal approximation).
+pub fn share_p_value(k: u64, n: u64, p: f64) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    let expected = n as f64 * p;
+    let var = n as f64 * p * (1.0 - p);
+    if var <= 0.0 {
+        return if (k as f64 - expected).abs() < 1e-9 {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    stats::chi_square_sf((k as f64 - expected).powi(2) / var, 1)
+}
+
+/// Fisher's combination of p-values: P(χ²₂ₘ ≥ −2 Σ ln pᵢ).
+pub fn fisher(p_values: &[f64]) -> f64 {
+    if p_values.is_empty() {
+        return 1.0;
+    }
+    let x: f64 = p_values.iter().map(|p| -2.0 * libm::log(p.max(1e-300))).sum();
+    stats::chi_square_sf(x, 2 * p_values.len() as u32)
+}
+
+/// One statistic: its value (a rate, a distance, a chi-square, a share) and p-value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stat {
+    pub value: f64,
+    pub p_value: f64,
+}
+
+/// A hypothesis compared with the evidence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub hypothesis: String,
+    pub file: String,
+    pub runs: usize,
+    /// Simulated spontaneous reboots per day of log span (pooled).
+    pub rate: Stat,
+    /// KS distance D between the interval distributions.
+    pub intervals: Stat,
+    /// Chi-square statistic of the evidence's hours.
+    pub hours: Stat,
+    /// The simulated share of reboots in 00–06.
+    pub night_share: Stat,
+    /// Fisher's combination of the four p-values.
+    pub score: f64,
+    pub consistent: bool,
+}
+
+/// Compares the pooled simulation with the evidence.
+pub fn compare(
+    name: &str,
+    file: &str,
+    runs: usize,
+    evidence: &Summary,
+    sim: &Summary,
+    level: f64,
+) -> Comparison {
+    let rate = if sim.days > 0.0 {
+        sim.reboots as f64 / sim.days
+    } else {
+        0.0
+    };
+    let rate_p = poisson_two_sided(evidence.reboots as u64, rate * evidence.days);
+    let intervals = stats::ks_two_sample(&evidence.intervals_hours, &sim.intervals_hours).map_or(
+        Stat {
+            value: 1.0,
+            p_value: 0.0,
+        },
+        |ks| Stat {
+            value: ks.statistic,
+            p_value: ks.p_value,
+        },
+    );
+    let weights: Vec<f64> = sim.hours.iter().map(|n| *n as f64 + 0.5).collect();
+    let hours = stats::chi_square_goodness_of_fit(&evidence.hours, &weights).map_or(
+        Stat {
+            value: f64::INFINITY,
+            p_value: 0.0,
+        },
+        |c| Stat {
+            value: c.statistic,
+            p_value: c.p_value,
+        },
+    );
+    let sim_share = (sim.night() as f64 + 0.5) / (sim.timed() as f64 + 1.0);
+    let night_share = Stat {
+        value: sim_share,
+        p_value: share_p_value(evidence.night(), evidence.timed(), sim_share),
+    };
+    let score = fisher(&[rate_p, intervals.p_value, hours.p_value, night_share.p_value]);
+    Comparison {
+        hypothesis: name.to_string(),
+        file: file.to_string(),
+        runs,
+        rate: Stat {
+            value: rate,
+            p_value: rate_p,
+        },
+        intervals,
+        hours,
+        night_share,
+        score,
+        consistent: score >= level,
+    }
+}
+
+/// Sorts by score, best first (stable: ties keep the given order).
+pub fn rank(mut all: Vec<Comparison>) -> Vec<Comparison> {
+    all.sort_by(|a, b| b.score.total_cmp(&a.score));
+    all
+}
+
+struct Quiet;
+
+impl Observer<TraceEvent> for Quiet {
+    fn observe(&mut self, _: SimTime, _: &TraceEvent) {}
+}
+
+/// Runs a scenario at `seed` and summarises its device log.
+pub fn simulate_one(loaded: &LoadedScenario, seed: u64) -> Result<Summary, String> {
+    let collect = Collect {
+        device_log: true,
+        ..Collect::default()
+    };
+    let (_, artifacts) = suite::run_collecting(loaded, Some(seed), &mut Quiet, collect)
+        .map_err(|e| format!("{} (seed {seed}): {e}", loaded.file.display()))?;
+    let text = artifacts.device_log.map(|(_, t)| t).unwrap_or_default();
+    Summary::of_text(&text)
+        .map_err(|e| format!("{} (seed {seed}): its device log: {e}", loaded.file.display()))
+}
+
+/// Runs every (scenario, seed) pair on `jobs` threads; results in the pairs' order.
+pub fn simulate_all(pairs: &[(&LoadedScenario, u64)], jobs: usize) -> Result<Vec<Summary>, String> {
+    let jobs = jobs.max(1);
+    let mut results: Vec<Option<Result<Summary, String>>> = vec![None; pairs.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|w| {
+                scope.spawn(move || {
+                    pairs
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % jobs == w)
+                        .map(|(i, (l, s))| (i, simulate_one(l, *s)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        if let Some(slot) = results.get_mut(i) {
+                            *slot = Some(r);
+                        }
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("a simulation thread panicked".into())))
+        .collect()
+}
+
+fn fmt_p(p: f64) -> String {
+    if p < 0.0001 {
+        "<0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let fail = |err: &mut dyn Write, code: u8, m: String| {
+        let _ = writeln!(err, "error: {m}");
+        code
+    };
+    if args.seeds == 0 {
+        return fail(err, exit::BAD_INPUT, "--seeds must be at least 1".into());
+    }
+    if !(args.level > 0.0 && args.level < 1.0) {
+        return fail(err, exit::BAD_INPUT, "--level must be between 0 and 1".into());
+    }
+    let evidence = match log_analyze::read_log(&args.evidence) {
+        Ok(log) => Summary::of(&log_analyze::analyze(&log)),
+        Err(e) => {
+            return fail(
+                err,
+                u8::try_from(e.exit_code()).unwrap_or(exit::INTERNAL),
+                e.to_string(),
+            );
+        }
+    };
+    let mut loaded = Vec::new();
+    for h in &args.hypotheses {
+        match overrides::load_with(h, &args.run.set) {
+            Ok(l) => loaded.push(l),
+            Err(e) => return fail(err, exit::BAD_INPUT, e.to_string()),
+        }
+    }
+    let seeds: Vec<u64> = (1..=args.seeds).collect();
+    let pairs: Vec<(&LoadedScenario, u64)> = loaded
+        .iter()
+        .flat_map(|l| seeds.iter().map(move |s| (l, *s)))
+        .collect();
+    let sims = match simulate_all(&pairs, args.run.parallel()) {
+        Ok(s) => s,
+        Err(e) => return fail(err, exit::BAD_INPUT, e),
+    };
+    let comparisons: Vec<Comparison> = loaded
+        .iter()
+        .zip(sims.chunks(seeds.len()))
+        .map(|(l, runs)| {
+            let file = crate::shard::normalize_path(&l.file);
+            compare(
+                &l.scenario.name,
+                &file,
+                runs.len(),
+                &evidence,
+                &Summary::pool(runs),
+                args.level,
+            )
+        })
+        .collect();
+    let ranked = rank(comparisons);
+    if args.json {
+        let doc = serde_json::json!({
+            "evidence": {
+                "file": crate::shard::normalize_path(&args.evidence),
+                "reboots": evidence.reboots,
+                "days": evidence.days,
+                "intervals": evidence.intervals_hours.len(),
+                "night": evidence.night(),
+                "timed": evidence.timed(),
+            },
+            "seeds": args.seeds,
+            "level": args.level,
+            "ranking": ranked,
+        });
+        let _ = writeln!(out, "{doc}");
+        return exit::OK;
+    }
+    let _ = writeln!(
+        out,
+        "evidence {}: {} spontaneous reboots over {:.1} days ({:.3}/day), {} intervals, {} of {} timed reboots at 00-06",
+        crate::shard::normalize_path(&args.evidence),
+        evidence.reboots,
+        evidence.days,
+        if evidence.days > 0.0 {
+            evidence.reboots as f64 / evidence.days
+        } else {
+            0.0
+        },
+        evidence.intervals_hours.len(),
+        evidence.night(),
+        evidence.timed()
+    );
+    let _ = writeln!(
+        out,
+        "each hypothesis at seeds 1..{}; statistic (p-value); score = Fisher's combination; level {}",
+        args.seeds, args.level
+    );
+    let _ = writeln!(
+        out,
+        "{:<4} {:<26} {:>18} {:>18} {:>18} {:>18} {:>8}  verdict",
+        "rank", "hypothesis", "rate/day", "intervals KS D", "hours chi2", "night share", "score"
+    );
+    for (i, c) in ranked.iter().enumerate() {
+        let cell = |s: &Stat, digits: usize| format!("{:.*} ({})", digits, s.value, fmt_p(s.p_value));
+        let weak: Vec<&str> = [
+            ("rate", &c.rate),
+            ("intervals", &c.intervals),
+            ("hours", &c.hours),
+            ("night share", &c.night_share),
+        ]
+        .iter()
+        .filter(|(_, s)| s.p_value < args.level)
+        .map(|(n, _)| *n)
+        .collect();
+        let verdict = if c.consistent {
+            "consistent".to_string()
+        } else {
+            format!("inconsistent ({})", weak.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "{:<4} {:<26} {:>18} {:>18} {:>18} {:>18} {:>8}  {verdict}",
+            i + 1,
+            c.hypothesis,
+            cell(&c.rate, 3),
+            cell(&c.intervals, 3),
+            cell(&c.hours, 1),
+            cell(&c.night_share, 3),
+            fmt_p(c.score),
+        );
+    }
+    exit::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn poisson_matches_direct_sums() {
+        // Independent: sum the probability mass function directly.
+        let pmf = |k: u64, m: f64| {
+            let mut p = libm::exp(-m);
+            for i in 1..=k {
+                p *= m / i as f64;
+            }
+            p
+        };
+        for (k, m) in [(37u64, 40.0), (10, 20.0), (30, 20.0), (0, 2.0), (5, 5.0)] {
+            let lower: f64 = (0..=k).map(|i| pmf(i, m)).sum();
+            let upper: f64 = 1.0 - (0..k).map(|i| pmf(i, m)).sum::<f64>();
+            let want = (2.0 * lower.min(upper)).min(1.0);
+            let got = poisson_two_sided(k, m);
+            assert!(close(got, want, 1e-9), "k {k} m {m}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn fisher_and_share_match_known_values() {
+        // Two p = 0.05: X = 11.983, chi-square 4 df: p = e^(-X/2)(1 + X/2) = 0.0175.
+        let x = -4.0 * libm::log(0.05);
+        let want = libm::exp(-x / 2.0) * (1.0 + x / 2.0);
+        assert!(close(fisher(&[0.05, 0.05]), want, 1e-9));
+        assert!(close(fisher(&[1.0, 1.0, 1.0, 1.0]), 1.0, 1e-12));
+        // 30 of 100 against 0.5: z = -4, two-sided p = 6.334e-5.
+        assert!(close(share_p_value(30, 100, 0.5), 6.334_248_366_623_996e-5, 1e-9));
+        assert!(close(share_p_value(50, 100, 0.5), 1.0, 1e-12));
+    }
+
+    #[test]
+    fn pooling_adds_up() {
+        let a = Summary {
+            reboots: 2,
+            days: 10.0,
+            intervals_hours: vec![1.0],
+            hours: [1; 24],
+        };
+        let p = Summary::pool(&[a.clone(), a]);
+        assert_eq!(
+            (p.reboots, p.intervals_hours.len(), p.night(), p.timed()),
+            (4, 2, 12, 48)
+        );
+        assert!(close(p.days, 20.0, 1e-12));
+    }
+}

@@ -1,0 +1,415 @@
+//! `--set PATH=VALUE`: changing a scenario field by its YAML path before validation.
+//!
+//! Without overrides a scenario is loaded exactly as before ([`scenario_file::load`],
+//! with line and column in every error). With overrides the file is first loaded
+//! as is (so a broken file still gets located errors), then read again into a
+//! generic tree (`serde_json::Value`), each override replaces the value at its
+//! path (missing mappings on the way are created; list elements are `[N]`,
+//! 0-based like the paths in error messages), and the tree goes through both
+//! stages of [`scenario_file::parse`] again: an override is validated exactly
+//! like the file. Its errors name the override and the field path instead of a
+//! line.
+
+use std::fmt;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::scenario_file::{self, LoadedScenario, ScenarioError};
+
+/// One step of an override's path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// One `--set PATH=VALUE`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// As typed.
+    pub text: String,
+    pub path: Vec<Segment>,
+    pub value: Value,
+}
+
+impl fmt::Display for Override {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for Override {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Override, String> {
+        let (path, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}`: expected PATH=VALUE, e.g. lan.telework-pc.count=12"))?;
+        let path = parse_path(path.trim())?;
+        let value = parse_value(value)?;
+        Ok(Override {
+            text: text.to_string(),
+            path,
+            value,
+        })
+    }
+}
+
+/// `a.b[2].c` → keys and indices.
+pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+    if path.is_empty() {
+        return Err("empty path: expected e.g. lan.telework-pc.count".into());
+    }
+    let mut segments = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() && (segments.is_empty() || rest.is_empty()) {
+            return Err(format!("`{path}`: empty key"));
+        }
+        if !key.is_empty() {
+            segments.push(Segment::Key(key.to_string()));
+        }
+        while !rest.is_empty() {
+            let close = rest
+                .find(']')
+                .ok_or_else(|| format!("`{path}`: `[` without `]`"))?;
+            let n: usize = rest[1..close]
+                .parse()
+                .map_err(|_| format!("`{path}`: `{}` is not a list index (0, 1, …)", &rest[..=close]))?;
+            segments.push(Segment::Index(n));
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err(format!("`{path}`: expected `.` or `[` after `]`"));
+            }
+        }
+    }
+    Ok(segments)
+}
+
+/// The value as YAML would read it: `12` a number, `60s` text, `true` a boolean, `[a, b]` a list.
+pub fn parse_value(text: &str) -> Result<Value, String> {
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Value>(text, options)
+        .map_err(|e| format!("`{text}` is not a YAML value: {e}"))
+}
+
+/// The path as typed, from segments.
+pub fn path_text(path: &[Segment]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Segment::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// Replaces the value at `path` in `tree`; mappings missing on the way are created.
+pub fn apply(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), String> {
+    let mut node = tree;
+    for (i, seg) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        let here = path_text(&path[..i]);
+        let here = if here.is_empty() {
+            "the top level".to_string()
+        } else {
+            format!("`{here}`")
+        };
+        match seg {
+            Segment::Key(k) => {
+                if node.is_null() {
+                    *node = Value::Object(Map::new());
+                }
+                let Value::Object(map) = node else {
+                    return Err(format!("{here} is not a mapping, so it has no key `{k}`"));
+                };
+                if last {
+                    map.insert(k.clone(), value);
+                    return Ok(());
+                }
+                node = map.entry(k.clone()).or_insert(Value::Null);
+            }
+            Segment::Index(n) => {
+                let Value::Array(list) = node else {
+                    return Err(format!("{here} is not a list, so it has no element [{n}]"));
+                };
+                let len = list.len();
+                let Some(slot) = list.get_mut(*n) else {
+                    return Err(format!(
+                        "{here} has {len} elements: [{n}] is past its end (0-based)"
+                    ));
+                };
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                node = slot;
+            }
+        }
+    }
+    *node = value;
+    Ok(())
+}
+
+/// Reads a scenario file into a generic tree (after checking it loads as is).
+pub fn read_tree(file: &Path) -> Result<Value, ScenarioError> {
+    scenario_file::load(file)?;
+    let whole = |message: String| ScenarioError {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message,
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| whole(format!("cannot read: {e}")))?;
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Value>(&text, options).map_err(|e| whole(e.to_string()))
+}
+
+/// Validates a generic tree as a scenario file (`file` names it in messages and gives the default name).
+pub fn parse_tree(file: &Path, tree: &Value, context: &str) -> Result<LoadedScenario, ScenarioError> {
+    // JSON is YAML: the tree goes through exactly the parser and validation a file does.
+    let text = serde_json::to_string(tree).map_err(|e| ScenarioError {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message: e.to_string(),
+    })?;
+    scenario_file::parse(file, &text).map_err(|mut e| {
+        e.line = 0;
+        e.column = 0;
+        if !context.is_empty() {
+            e.message = format!("{} (with {context})", e.message);
+        }
+        e
+    })
+}
+
+/// Loads a scenario file with overrides applied (plain [`scenario_file::load`] when there are none).
+pub fn load_with(file: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+    if overrides.is_empty() {
+        return scenario_file::load(file);
+    }
+    let mut tree = read_tree(file)?;
+    for o in overrides {
+        apply(&mut tree, &o.path, o.value.clone()).map_err(|message| ScenarioError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            path: path_text(&o.path),
+            message: format!("--set {o}: {message}"),
+        })?;
+    }
+    let context = overrides
+        .iter()
+        .map(|o| format!("--set {o}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    parse_tree(file, &tree, &context)
+}
+
+/// Writes a tree as block YAML, top-level keys in the order of the scenario reference.
+pub fn to_yaml(tree: &Value) -> String {
+    const ORDER: [&str; 11] = [
+        "name",
+        "description",
+        "seed",
+        "start",
+        "duration",
+        "line",
+        "links",
+        "gateway",
+        "lan",
+        "faults",
+        "expect",
+    ];
+    let mut out = String::new();
+    if let Value::Object(map) = tree {
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort_by_key(|k| {
+            (
+                ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()),
+                (*k).clone(),
+            )
+        });
+        for k in keys {
+            if let Some(v) = map.get(k) {
+                write_entry(&mut out, 0, k, v);
+            }
+        }
+    } else {
+        write_scalar_line(&mut out, tree);
+    }
+    out
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let plain = !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./%:+ ".contains(c))
+                && !s.starts_with([' ', '-', ':'])
+                && !s.ends_with([' ', ':'])
+                && !s.contains(": ")
+                && !s.contains(" #")
+                && s.parse::<f64>().is_err()
+                && !matches!(
+                    s.as_str(),
+                    "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
+                );
+            if plain {
+                s.clone()
+            } else {
+                serde_json::to_string(s).unwrap_or_default()
+            }
+        }
+        Value::Array(a) if a.is_empty() => "[]".into(),
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        _ => String::new(),
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => true,
+    }
+}
+
+fn write_scalar_line(out: &mut String, v: &Value) {
+    out.push_str(&scalar(v));
+    out.push('\n');
+}
+
+fn write_entry(out: &mut String, indent: usize, key: &str, v: &Value) {
+    let pad = " ".repeat(indent);
+    if let Value::String(text) = v
+        && text.contains('\n')
+        && text.ends_with('\n')
+        && !text.ends_with("\n\n")
+        && !text.starts_with([' ', '\n'])
+        && text.chars().all(|c| c == '\n' || !c.is_control())
+        && text.lines().all(|l| !l.ends_with(' '))
+    {
+        out.push_str(&format!("{pad}{key}: |\n"));
+        for line in text.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                out.push_str(&format!("{pad}  {line}\n"));
+            }
+        }
+        return;
+    }
+    if is_scalar(v) {
+        let s = scalar(v);
+        if s.is_empty() {
+            out.push_str(&format!("{pad}{key}:\n"));
+        } else {
+            out.push_str(&format!("{pad}{key}: {s}\n"));
+        }
+        return;
+    }
+    out.push_str(&format!("{pad}{key}:\n"));
+    write_block(out, indent + 2, v);
+}
+
+fn write_block(out: &mut String, indent: usize, v: &Value) {
+    let pad = " ".repeat(indent);
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                write_entry(out, indent, k, v);
+            }
+        }
+        Value::Array(list) => {
+            for item in list {
+                if is_scalar(item) {
+                    out.push_str(&format!("{pad}- {}\n", scalar(item)));
+                } else {
+                    // The first line of the item follows `- `; the rest is indented under it.
+                    let mut inner = String::new();
+                    write_block(&mut inner, indent + 2, item);
+                    let trimmed = inner.get(indent + 2..).unwrap_or("");
+                    out.push_str(&format!("{pad}- {trimmed}"));
+                }
+            }
+        }
+        _ => write_scalar_line(out, v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse() {
+        assert_eq!(
+            parse_path("faults[2].at").expect("ok"),
+            vec![
+                Segment::Key("faults".into()),
+                Segment::Index(2),
+                Segment::Key("at".into())
+            ]
+        );
+        assert!(parse_path("").is_err());
+        assert!(parse_path("a[x]").is_err());
+        assert!(parse_path("a..b").is_err());
+    }
+
+    #[test]
+    fn values_are_read_as_yaml() {
+        assert_eq!(parse_value("12").expect("ok"), Value::from(12));
+        assert_eq!(parse_value("60s").expect("ok"), Value::from("60s"));
+        assert_eq!(parse_value("true").expect("ok"), Value::from(true));
+        assert_eq!(parse_value("[1, 2]").expect("ok"), serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn apply_creates_mappings_and_checks_lists() {
+        let mut t = serde_json::json!({"a": {"b": 1}, "l": [1, 2]});
+        apply(&mut t, &parse_path("a.c.d").expect("ok"), Value::from(3)).expect("ok");
+        assert_eq!(t["a"]["c"]["d"], Value::from(3));
+        apply(&mut t, &parse_path("l[1]").expect("ok"), Value::from(5)).expect("ok");
+        assert_eq!(t["l"][1], Value::from(5));
+        let e = apply(&mut t, &parse_path("l[2]").expect("ok"), Value::from(5)).expect_err("an error");
+        assert!(e.contains("2 elements"), "{e}");
+        let e = apply(&mut t, &parse_path("a.b.x").expect("ok"), Value::from(5)).expect_err("an error");
+        assert!(e.contains("not a mapping"), "{e}");
+    }
+
+    #[test]
+    fn yaml_round_trips() {
+        let t = serde_json::json!({
+            "duration": "6h", "name": "x", "description": "two\nlines: yes",
+            "notes": {"text": "a: b\n\n  c\n"}, "lines": "x\ny # z\n",
+            "faults": [{"at": "0s", "distributor_stall": null}, {"at": "1h", "link": {"name": "wan", "loss": "30%"}}],
+            "expect": ["ipv4.up_at_end == false"], "seed": 3, "flag": true, "n": "12"
+        });
+        let text = to_yaml(&t);
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let back: Value = serde_saphyr::from_str_with_options(&text, options).expect("ok");
+        assert_eq!(back, t, "{text}");
+        assert!(text.starts_with("name: x\ndescription:"), "{text}");
+    }
+}
