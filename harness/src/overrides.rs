@@ -219,7 +219,9 @@ pub fn load_with(file: &Path, overrides: &[Override]) -> Result<LoadedScenario, 
         .map(|o| format!("--set {o}"))
         .collect::<Vec<_>>()
         .join(" ");
-    parse_tree(file, &tree, &context)
+    let mut loaded = parse_tree(file, &tree, &context)?;
+    loaded.overrides = overrides.iter().map(|o| o.text.clone()).collect();
+    Ok(loaded)
 }
 
 /// Writes a tree as block YAML, top-level keys in the order of the scenario reference.

@@ -62,6 +62,8 @@ pub struct LoadedScenario {
     pub description: String,
     pub scenario: Scenario,
     pub expectations: Vec<ScenarioExpectation>,
+    /// The `--set` overrides applied, as typed (`PATH=VALUE`), for the reproduce command.
+    pub overrides: Vec<String>,
 }
 
 /// One line of `expect:`: an expectation, and for `… for P% of seeds` the share of seeds it must hold for.
@@ -667,6 +669,7 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         description: raw.description.unwrap_or_default().trim().to_string(),
         scenario,
         expectations,
+        overrides: Vec::new(),
     })
 }
 

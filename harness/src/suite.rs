@@ -247,6 +247,7 @@ pub fn run_collecting(
         scenario: scenario.name.clone(),
         file: normalize_path(&loaded.file),
         seed: scenario.seed,
+        overrides: loaded.overrides.clone(),
         // Share expectations are judged over the sweep, not here.
         passed: expectations.iter().all(|e| e.passed || e.share.is_some()),
         digest: outcome.trace.digest.clone(),

@@ -333,3 +333,26 @@ fn unreadable_or_non_text_files_exit_2_with_the_file_named() {
     let out = fletsim(&["run", "--seed", "minus-one"]);
     assert_eq!(out.status.code(), Some(2), "bad arguments are bad input too");
 }
+
+#[test]
+fn the_reproduce_command_repeats_the_overrides() {
+    let out = fletsim(&[
+        "run",
+        "scenarios/bisect/busy-clients-v6plus.yaml",
+        "--set",
+        "lan.telework-pc.count=10",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(100), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("reproduce:"))
+        .expect("a reproduce line");
+    assert!(
+        line.ends_with("--seed 1 --set lan.telework-pc.count=10"),
+        "{line}"
+    );
+    // Without overrides the JSON record has no `overrides` key at all.
+    let plain = fletsim(&["run", "scenarios/hgw-v6plus-bring-up.yaml", "--json", "-"]);
+    assert!(!stdout(&plain).contains("\"overrides\""));
+}

@@ -38,6 +38,9 @@ pub struct RunRecord {
     /// The file it came from, as given on the command line.
     pub file: String,
     pub seed: u64,
+    /// `--set PATH=VALUE` overrides the run was made with (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     /// Every expectation held.
     pub passed: bool,
     /// The trace digest (also in `outcome.trace.digest`).
@@ -68,7 +71,11 @@ impl RunRecord {
 
     /// The command that reproduces this run exactly.
     pub fn reproduce_command(&self) -> String {
-        format!("fletsim run {} --seed {}", shell_quote(&self.file), self.seed)
+        let mut command = format!("fletsim run {} --seed {}", shell_quote(&self.file), self.seed);
+        for o in &self.overrides {
+            command.push_str(&format!(" --set {}", shell_quote(o)));
+        }
+        command
     }
 
     /// The expectations that failed this run (share expectations excluded).
