@@ -275,6 +275,87 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             vec!["lan.phone", "flow mapping"],
         ),
         (
+            "unknown hazard",
+            VALID.replace(
+                "  - at: 10m\n",
+                "  - every: { hazard: gremlins, mean_interval: 4d }\n",
+            ),
+            "10:22",
+            vec!["faults[0].every.hazard", "constant"],
+        ),
+        (
+            "hazard field it does not take",
+            VALID.replace(
+                "  - at: 10m\n",
+                "  - every: { hazard: constant, mean_interval: 4d, shape: 2 }\n",
+            ),
+            "10:12",
+            vec!["faults[0].every.shape", "takes no `shape`"],
+        ),
+        (
+            "weibull without shape",
+            VALID.replace(
+                "  - at: 10m\n",
+                "  - every: { hazard: weibull, mean_interval: 4d }\n",
+            ),
+            "10:12",
+            vec!["faults[0].every", "needs `shape`"],
+        ),
+        (
+            "24 hourly weights",
+            VALID.replace(
+                "  - at: 10m\n",
+                "  - every: { hazard: time-of-day, mean_interval: 4d, hourly_weights: [1, 2] }\n",
+            ),
+            "10:70",
+            vec!["faults[0].every.hourly_weights", "24 in all"],
+        ),
+        (
+            "both at and every",
+            VALID.replace(
+                "  - at: 10m\n",
+                "  - at: 10m\n    every: { hazard: constant, mean_interval: 4d }\n",
+            ),
+            "11:12",
+            vec!["faults[0].every", "not both"],
+        ),
+        (
+            "a user action as a process",
+            VALID.replace(
+                "  - at: 10m\n    onu_loss_of_signal: { duration: 3m }",
+                "  - every: { hazard: constant, mean_interval: 4d }\n    device_swap:",
+            ),
+            "10:12",
+            vec!["device_swap", "`at`"],
+        ),
+        (
+            "unknown fault action",
+            VALID.replace(
+                "    onu_loss_of_signal: { duration: 3m }",
+                "    app_crash: { action: panic }",
+            ),
+            "11:26",
+            vec!["faults[0].app_crash.action", "restart-app"],
+        ),
+        (
+            "unknown NAPT mapping",
+            VALID.replace("  model: hgw", "  model: hgw\n  napt: { mapping: magic }"),
+            "7:20",
+            vec!["gateway.napt.mapping", "port-reuse"],
+        ),
+        (
+            "zero AFTR quota",
+            VALID.replace("expect:", "aftr: { port_quota: 0 }\nexpect:"),
+            "12:21",
+            vec!["aftr.port_quota", "whole number from 1"],
+        ),
+        (
+            "bare NAPT timeout",
+            VALID.replace("  model: hgw", "  model: hgw\n  napt: { timeouts: { udp: 60 } }"),
+            "7:28",
+            vec!["gateway.napt.timeouts.udp", "unit"],
+        ),
+        (
             "missing section",
             VALID.replace("gateway:\n  model: hgw\n", ""),
             "10:1",
