@@ -70,7 +70,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Judge one scenario for `git bisect run`: exit 0 good, 1 bad, 125 inconclusive.
     Check(CheckArgs),
-    /// Compute a MAP-E configuration (IPv4 address, PSID, port set, CE address) from a prefix and a rule.
+    /// Compute a MAP-E configuration (IPv4 address, PSID, port set, CE address, BR) from a prefix: the VNE's rule table or a rule given by hand.
     #[command(name = "map-e")]
     MapE(crate::mape_cmd::MapeArgs),
     /// Search a scenario: a parameter's threshold (--param), the faults that matter (--faults), the first moment (--when).

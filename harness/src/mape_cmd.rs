@@ -1,9 +1,11 @@
 //! `fletsim map-e`: the MAP-E calculator.
 //!
 //! Raw command-line values ([`MapeArgs`], strings as typed) are validated into
-//! a prefix, a [`MapRule`] (from a VNE preset or explicit options), a BR and
-//! an interface-id layout; `sim_core::mape::compute` does the arithmetic; the
-//! result is written as aligned text or one JSON object to any `io::Write`.
+//! a prefix (at most /64), a [`MapRule`] and a BR (the rule of the VNE's table,
+//! `sim_core::map_rules`, that covers the prefix; with `--vne` left out, of
+//! whichever VNE's table covers it; or a rule given by hand) and an interface-id
+//! layout; `sim_core::mape::compute` does the arithmetic; the result is written
+//! as aligned text or one JSON object to any `io::Write`.
 //!
 //! Wiring in `main`: call [`run`] with stdout; on error print
 //! `fletsim map-e: {error}` to stderr and exit with [`MapeCmdError::exit_code`]
@@ -13,6 +15,7 @@ use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
+use sim_core::map_rules::{self, NgnArea, TableRule, Uncovered};
 use sim_core::mape::{
     self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, MapeConfig, MapeError, Mechanism, VnePreset,
 };
@@ -45,10 +48,11 @@ impl From<IidArg> for IidLayout {
 /// Options of `fletsim map-e`: an End-user prefix and a MAP rule (a VNE preset or explicit).
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct MapeArgs {
-    /// End-user IPv6 prefix (from RA or DHCPv6-PD), e.g. 240b:10:3f6c:d400::/56
+    /// End-user IPv6 prefix (from RA or DHCPv6-PD, at most /64), e.g. 240b:10:3f6c:d400::/56
     #[arg(long, value_name = "PREFIX")]
     pub prefix: String,
-    /// VNE preset: v6plus, ocn, transix (aliases such as v6-plus, ocn-vc accepted)
+    /// VNE preset: v6plus, ocn, transix (aliases such as v6-plus, biglobe, ocn-vc accepted);
+    /// default: the VNE whose rule table covers the prefix
     #[arg(long, value_name = "NAME")]
     pub vne: Option<String>,
     /// Explicit rule: rule IPv6 prefix R6/n, e.g. 240b:10::/31
@@ -95,10 +99,6 @@ pub enum MapeCmdError {
     #[error("--vne cannot be combined with an explicit rule ({flags}): use one or the other")]
     VneWithRule { flags: String },
     #[error(
-        "no MAP rule: give --vne NAME ({accepted}) or an explicit rule (--rule6, --rule4, --ea-len, --psid-offset)"
-    )]
-    NoRule { accepted: String },
-    #[error(
         "incomplete MAP rule: missing {missing} (an explicit rule needs --rule6, --rule4, --ea-len and --psid-offset)"
     )]
     IncompleteRule { missing: String },
@@ -111,14 +111,14 @@ pub enum MapeCmdError {
         vne: &'static str,
         aftr_name: &'static str,
     },
+    #[error("{uncovered}; {}", by_hand_hint(uncovered))]
+    NoPresetRule { uncovered: Uncovered },
+    #[error("{uncovered}; {}", by_hand_hint(uncovered))]
+    NotInAnyTable { uncovered: Uncovered },
     #[error(
-        "{prefix} is not covered by any {vne} MAP rule fletsim knows ({known}); give the rule with --rule6/--rule4/--ea-len/--psid-offset"
+        "--prefix: {prefix} is longer than /64; an End-user prefix (a /64 from RA, a /56 from DHCPv6-PD) is at most /64"
     )]
-    NoPresetRule {
-        prefix: Ipv6Prefix,
-        vne: &'static str,
-        known: String,
-    },
+    PrefixTooLong { prefix: Ipv6Prefix },
     #[error("--{flag}: {source}")]
     BadValue { flag: &'static str, source: MapeError },
     #[error("--br: `{text}` is not an IPv6 address")]
@@ -141,10 +141,25 @@ impl MapeCmdError {
     }
 }
 
+/// How to go on when no table rule covers the prefix: another VNE's table, or a rule by hand.
+fn by_hand_hint(uncovered: &Uncovered) -> String {
+    let by_hand =
+        "give the rule by hand with --rule6 R6 --rule4 R4 --ea-len o --psid-offset a (and --br ADDR)";
+    match (uncovered.vne, uncovered.elsewhere) {
+        (Some(_), Some(other)) => format!("use --vne {} or leave --vne out, or {by_hand}", other.vne),
+        _ => by_hand.to_string(),
+    }
+}
+
 /// Where the rule came from.
 #[derive(Debug)]
 enum RuleSource {
-    Preset(&'static VnePreset),
+    /// A rule of a VNE's table; `vne_from_prefix` when `--vne` was left out.
+    Table {
+        preset: &'static VnePreset,
+        rule: &'static TableRule,
+        vne_from_prefix: bool,
+    },
     Explicit,
 }
 
@@ -200,7 +215,7 @@ fn validate(args: &MapeArgs) -> Result<Request, MapeCmdError> {
         .map(|(flag, _)| *flag)
         .collect();
 
-    let (preset, explicit) = match &args.vne {
+    let preset = match &args.vne {
         Some(_) if !given.is_empty() => {
             return Err(MapeCmdError::VneWithRule {
                 flags: given.join(", "),
@@ -217,55 +232,69 @@ fn validate(args: &MapeArgs) -> Result<Request, MapeCmdError> {
                     aftr_name,
                 });
             }
-            (Some(preset), None)
+            Some(preset)
         }
-        None => (None, Some(explicit_rule(args, given.is_empty())?)),
+        None => None,
+    };
+    let explicit = if given.is_empty() {
+        None
+    } else {
+        Some(explicit_rule(args)?)
     };
 
     let prefix = Ipv6Prefix::parse(&args.prefix).map_err(|source| MapeCmdError::BadValue {
         flag: "prefix",
         source,
     })?;
+    if prefix.prefix_len() > 64 {
+        return Err(MapeCmdError::PrefixTooLong { prefix });
+    }
 
     let (rule, source) = match (preset, explicit) {
-        (Some(preset), _) => {
+        (_, Some(rule)) => (rule, RuleSource::Explicit),
+        (Some(preset), None) => {
             let rule = preset
                 .rule_for(&prefix)
                 .ok_or_else(|| MapeCmdError::NoPresetRule {
-                    prefix,
-                    vne: preset.name,
-                    known: preset
-                        .rules()
-                        .iter()
-                        .map(|rule| rule.ipv6_prefix.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    uncovered: Uncovered::new(Some(preset.name), prefix),
                 })?;
-            (rule.clone(), RuleSource::Preset(preset))
+            let source = RuleSource::Table {
+                preset,
+                rule,
+                vne_from_prefix: false,
+            };
+            (rule.rule.clone(), source)
         }
-        (None, Some(rule)) => (rule, RuleSource::Explicit),
         (None, None) => {
-            return Err(MapeCmdError::NoRule {
+            let rule = map_rules::find(&prefix).ok_or_else(|| MapeCmdError::NotInAnyTable {
+                uncovered: Uncovered::new(None, prefix),
+            })?;
+            let preset = mape::vne_preset(rule.vne).ok_or_else(|| MapeCmdError::UnknownVne {
+                name: rule.vne.to_string(),
                 accepted: accepted_vne_names(),
-            });
+            })?;
+            let source = RuleSource::Table {
+                preset,
+                rule,
+                vne_from_prefix: true,
+            };
+            (rule.rule.clone(), source)
         }
     };
 
-    let br = match &args.br {
-        Some(text) => Some(
+    let br = match (&args.br, &source) {
+        (Some(text), _) => Some(
             text.trim()
                 .parse::<Ipv6Addr>()
                 .map_err(|_| MapeCmdError::BadBr { text: text.clone() })?,
         ),
-        None => preset.and_then(VnePreset::br),
+        (None, RuleSource::Table { rule, .. }) => Some(rule.br),
+        (None, RuleSource::Explicit) => None,
     };
 
     let iid = match (args.iid, &source) {
         (Some(arg), _) => arg.into(),
-        (None, RuleSource::Preset(preset)) => match preset.mechanism {
-            Mechanism::MapE { iid, .. } => iid,
-            Mechanism::DsLite { .. } => IidLayout::Rfc7597,
-        },
+        (None, RuleSource::Table { preset, .. }) => preset.iid(),
         (None, RuleSource::Explicit) => IidLayout::Rfc7597,
     };
 
@@ -279,12 +308,7 @@ fn validate(args: &MapeArgs) -> Result<Request, MapeCmdError> {
 }
 
 /// The explicit rule from `--rule6 --rule4 --ea-len --psid-offset [--psid-len] [--psid]`.
-fn explicit_rule(args: &MapeArgs, nothing_given: bool) -> Result<MapRule, MapeCmdError> {
-    if nothing_given {
-        return Err(MapeCmdError::NoRule {
-            accepted: accepted_vne_names(),
-        });
-    }
+fn explicit_rule(args: &MapeArgs) -> Result<MapRule, MapeCmdError> {
     let missing: Vec<&str> = [
         ("--rule6", args.rule6.is_none()),
         ("--rule4", args.rule4.is_none()),
@@ -351,8 +375,18 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
     let line = |out: &mut dyn Write, label: &str, value: &str| writeln!(out, "{label:<16}{value}");
 
     line(out, "End-user prefix", &config.end_user_prefix.to_string())?;
-    if let RuleSource::Preset(preset) = request.source {
-        line(out, "VNE", preset.title)?;
+    if let RuleSource::Table {
+        preset,
+        vne_from_prefix,
+        ..
+    } = request.source
+    {
+        let how = if vne_from_prefix {
+            ", found from the prefix"
+        } else {
+            ""
+        };
+        line(out, "VNE", &format!("{}{how}", preset.title))?;
     }
     line(
         out,
@@ -362,6 +396,13 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
             rule.ipv6_prefix, rule.ipv4_prefix, rule.ea_len
         ),
     )?;
+    if let RuleSource::Table { rule: row, .. } = request.source {
+        line(
+            out,
+            "Rule block",
+            &format!("{}'s block, {}", row.block_title(), row.area.title()),
+        )?;
+    }
     if config.is_ipv4_prefix() {
         line(out, "IPv4 prefix", &config.ipv4.to_string())?;
     } else {
@@ -407,7 +448,7 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
 
 /// The `--json` object; field order is output order.
 #[derive(Serialize)]
-struct JsonOutput {
+struct JsonOutput<'a> {
     ipv4: Ipv4Addr,
     ipv4_prefix_len: u8,
     psid: u16,
@@ -419,6 +460,20 @@ struct JsonOutput {
     iid: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     br: Option<Ipv6Addr>,
+    /// The rule used (from a table or given by hand).
+    rule: &'a MapRule,
+    /// The VNE preset whose table holds the rule; absent for a rule given by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vne: Option<&'static str>,
+    /// Whether the VNE was found from the prefix (`--vne` left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vne_from_prefix: Option<bool>,
+    /// Who holds the rule's IPv6 block (`jpne`, `biglobe`, `ocn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    block: Option<&'static str>,
+    /// The NTT area of the block (`east`, `west`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    area: Option<NgnArea>,
 }
 
 fn write_json(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> std::io::Result<()> {
@@ -433,6 +488,25 @@ fn write_json(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
         ce_address: config.ce_address,
         iid: config.iid.name(),
         br: request.br,
+        rule: &request.rule,
+        vne: None,
+        vne_from_prefix: None,
+        block: None,
+        area: None,
+    };
+    let json = match request.source {
+        RuleSource::Table {
+            preset,
+            rule,
+            vne_from_prefix,
+        } => JsonOutput {
+            vne: Some(preset.name),
+            vne_from_prefix: Some(vne_from_prefix),
+            block: Some(rule.block),
+            area: Some(rule.area),
+            ..json
+        },
+        RuleSource::Explicit => json,
     };
     serde_json::to_writer(&mut *out, &json).map_err(std::io::Error::from)?;
     writeln!(out)
@@ -543,6 +617,7 @@ mod tests {
 End-user prefix 240b:10:3f6c:d400::/56
 VNE             v6 plus (JPNE)
 MAP rule        240b:10::/31 -> 106.72.0.0/15, EA bits 25
+Rule block      JPNE's block, NTT East
 IPv4 address    106.72.63.108
 PSID            212 (0xd4), 8 bits
 PSID offset     4
@@ -668,14 +743,10 @@ BR address      2404:9200:225:100::64
             "incomplete MAP rule: missing --rule4, --ea-len (an explicit rule needs --rule6, --rule4, --ea-len and --psid-offset)"
         );
 
-        let err = run_err(&["--prefix", "240b:10:3f6c:d400::/56"]);
-        assert!(matches!(err, MapeCmdError::NoRule { .. }));
-        assert!(err.to_string().contains("v6plus"), "{err}");
-
-        let err = run_err(&["--prefix", "240b:10:3f6c:d400::/56", "--vne", "biglobe"]);
+        let err = run_err(&["--prefix", "240b:10:3f6c:d400::/56", "--vne", "nuro"]);
         assert_eq!(
             err.to_string(),
-            "unknown VNE `biglobe` (accepted: v6plus (v6-plus, jpne), ocn (ocn-vc, ocn-virtual-connect), transix (ds-lite-transix, dslite-transix))"
+            "unknown VNE `nuro` (accepted: v6plus (v6-plus, jpne, biglobe), ocn (ocn-vc, ocn-virtual-connect), transix (ds-lite-transix, dslite-transix))"
         );
 
         let err = run_err(&["--prefix", "2409:10:1:100::/56", "--vne", "transix"]);
@@ -685,7 +756,13 @@ BR address      2404:9200:225:100::64
 
         let err = run_err(&["--prefix", "2400:4050:123:4500::/56", "--vne", "v6plus"]);
         assert!(matches!(err, MapeCmdError::NoPresetRule { .. }));
-        assert!(err.to_string().contains("240b:10::/31"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "2400:4050:123:4500::/56 is not covered by any v6plus MAP rule fletsim knows (262 rules; \
+             nearest: 2404:7a80::/31 (v6plus), 2404:7a82::/38 (v6plus), 2404:7a82:400::/38 (v6plus)); \
+             it is in the ocn table: 2400:4050::/34 (ocn); use --vne ocn or leave --vne out, \
+             or give the rule by hand with --rule6 R6 --rule4 R4 --ea-len o --psid-offset a (and --br ADDR)"
+        );
 
         let err = run_err(&["--prefix", "nope", "--vne", "v6plus"]);
         assert!(
@@ -719,6 +796,178 @@ BR address      2404:9200:225:100::64
             run_err(&argv),
             MapeCmdError::Rule(MapeError::PsidLenMismatch { .. })
         ));
+    }
+
+    /// The issue's acceptance prefix on v6 plus: NTT West, rule 240b:250::/31.
+    const V6PLUS_WEST: [&str; 4] = ["--prefix", "240b:250:1234:5600::/56", "--vne", "v6plus"];
+    /// The issue's acceptance prefix on OCN: rule 2400:4052:d000::/38.
+    const OCN_D000: [&str; 4] = ["--prefix", "2400:4052:d123:4500::/56", "--vne", "ocn"];
+
+    #[test]
+    fn acceptance_prefixes_text() {
+        let text = run_cli(&V6PLUS_WEST).expect("computes");
+        let expected = "\
+End-user prefix 240b:250:1234:5600::/56
+VNE             v6 plus (JPNE)
+MAP rule        240b:250::/31 -> 14.10.0.0/15, EA bits 25
+Rule block      JPNE's block, NTT West
+IPv4 address    14.10.18.52
+PSID            86 (0x56), 8 bits
+PSID offset     4
+Ports           240 in 15 ranges of 16
+Port ranges     5472-5487, 9568-9583, 13664-13679, ..., 54624-54639, 58720-58735, 62816-62831
+CE address      240b:250:1234:5600:e:a12:3400:5600 (draft-03 interface id)
+BR address      2404:9200:225:100::64
+";
+        assert_eq!(text, expected);
+
+        let text = run_cli(&OCN_D000).expect("computes");
+        let expected = "\
+End-user prefix 2400:4052:d123:4500::/56
+VNE             OCN Virtual Connect
+MAP rule        2400:4052:d000::/38 -> 180.49.0.0/20, EA bits 18
+Rule block      OCN's block, NTT East
+IPv4 address    180.49.4.141
+PSID            5 (0x5), 6 bits
+PSID offset     6
+Ports           1008 in 63 ranges of 16
+Port ranges     1104-1119, 2128-2143, 3152-3167, ..., 62544-62559, 63568-63583, 64592-64607
+CE address      2400:4052:d123:4500:b4:3104:8d00:500 (draft-03 interface id)
+BR address      2001:380:a120::9
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn acceptance_prefixes_json() {
+        let json = run_json(&V6PLUS_WEST);
+        assert_eq!(json["ipv4"], "14.10.18.52");
+        assert_eq!(json["psid"], 86);
+        assert_eq!(json["port_count"], 240);
+        assert_eq!(json["ce_address"], "240b:250:1234:5600:e:a12:3400:5600");
+        assert_eq!(json["br"], "2404:9200:225:100::64");
+        assert_eq!(
+            json["rule"],
+            serde_json::json!({"ipv6_prefix": "240b:250::/31", "ipv4_prefix": "14.10.0.0/15", "ea_len": 25, "psid_offset": 4})
+        );
+        assert_eq!(json["vne"], "v6plus");
+        assert_eq!(json["vne_from_prefix"], false);
+        assert_eq!((&json["block"], &json["area"]), (&"jpne".into(), &"west".into()));
+
+        let json = run_json(&OCN_D000);
+        assert_eq!(json["ipv4"], "180.49.4.141");
+        assert_eq!(json["psid"], 5);
+        assert_eq!(json["psid_len"], 6);
+        assert_eq!(json["port_count"], 1008);
+        assert_eq!(json["ce_address"], "2400:4052:d123:4500:b4:3104:8d00:500");
+        assert_eq!(json["br"], "2001:380:a120::9");
+        assert_eq!(json["rule"]["ipv6_prefix"], "2400:4052:d000::/38");
+        assert_eq!(json["rule"]["ea_len"], 18);
+        assert_eq!(json["vne"], "ocn");
+    }
+
+    #[test]
+    fn vne_left_out_is_found_from_the_prefix() {
+        let with = run_json(&V6PLUS_WEST);
+        let without = run_json(&V6PLUS_WEST[..2]);
+        assert_eq!(without["vne"], "v6plus");
+        assert_eq!(without["vne_from_prefix"], true);
+        for key in [
+            "ipv4",
+            "psid",
+            "port_ranges",
+            "ce_address",
+            "br",
+            "rule",
+            "block",
+            "area",
+        ] {
+            assert_eq!(without[key], with[key], "{key}");
+        }
+        let text = run_cli(&V6PLUS_WEST[..2]).expect("computes");
+        assert!(
+            text.contains("VNE             v6 plus (JPNE), found from the prefix\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("MAP rule        240b:250::/31 -> 14.10.0.0/15, EA bits 25\n"),
+            "{text}"
+        );
+
+        // BIGLOBE's West block: the v6 plus system with BIGLOBE's West BR.
+        let json = run_json(&["--prefix", "2404:7a86:1234:5600::/56"]);
+        assert_eq!(json["rule"]["ipv6_prefix"], "2404:7a86:1000::/38");
+        assert_eq!(json["rule"]["ipv4_prefix"], "133.204.144.0/22");
+        // EA bits 0x234 (IPv4 suffix, 10 bits) and 0x56 (PSID): 133.204.144.0 + 564.
+        assert_eq!(json["ipv4"], "133.204.146.52");
+        assert_eq!(json["psid"], 86);
+        assert_eq!(json["br"], "2001:260:700:1::1:276");
+        assert_eq!(
+            (&json["vne"], &json["block"]),
+            (&"v6plus".into(), &"biglobe".into())
+        );
+        let text = run_cli(&["--prefix", "2404:7a86:1234:5600::/56"]).expect("computes");
+        assert!(
+            text.contains("Rule block      BIGLOBE's block, NTT West\n"),
+            "{text}"
+        );
+        // `biglobe` names the v6 plus table.
+        let json = run_json(&["--prefix", "2404:7a86:1234:5600::/56", "--vne", "biglobe"]);
+        assert_eq!(json["br"], "2001:260:700:1::1:276");
+
+        let json = run_json(&["--prefix", "2400:4052:d123:4500::/56"]);
+        assert_eq!(json["vne"], "ocn");
+        assert_eq!(json["ipv4"], "180.49.4.141");
+    }
+
+    #[test]
+    fn a_prefix_outside_every_table_names_the_nearest_rules() {
+        let err = run_err(&["--prefix", "2001:db8:12:3400::/56"]);
+        assert!(matches!(err, MapeCmdError::NotInAnyTable { .. }));
+        assert_eq!(
+            err.to_string(),
+            "2001:db8:12:3400::/56 is not in any MAP rule table fletsim knows (422 rules; \
+             nearest: 2400:4050::/34 (ocn), 2400:4050:4000::/35 (ocn), 2400:4050:6000::/35 (ocn)); \
+             give the rule by hand with --rule6 R6 --rule4 R4 --ea-len o --psid-offset a (and --br ADDR)"
+        );
+        // In a gap of OCN's table: the nearest rules are its neighbours.
+        let err = run_err(&["--prefix", "2400:4052:f123:4500::/56"]);
+        assert!(
+            err.to_string().contains(
+                "nearest: 2400:4052:ec00::/38 (ocn), 2400:4052:e800::/38 (ocn), 2400:4052:e400::/38 (ocn))"
+            ),
+            "{err}"
+        );
+        let err = run_err(&["--prefix", "2400:4152:5e00::/56", "--vne", "ocn"]);
+        assert!(matches!(err, MapeCmdError::NoPresetRule { .. }));
+        assert!(
+            err.to_string().starts_with(
+                "2400:4152:5e00::/56 is not covered by any ocn MAP rule fletsim knows (160 rules; nearest: 2400:4152:"
+            ),
+            "{err}"
+        );
+        // The way out the message names works.
+        let json = run_json(&RFC_EXAMPLE);
+        assert_eq!(json["ipv4"], "192.0.2.18");
+        assert!(json.get("vne").is_none());
+    }
+
+    #[test]
+    fn a_prefix_longer_than_64_is_refused() {
+        for prefix in ["240b:10:3f6c:d400::1/128", "240b:10:3f6c:d400::/65"] {
+            let err = run_err(&["--prefix", prefix, "--vne", "v6plus"]);
+            assert!(matches!(err, MapeCmdError::PrefixTooLong { .. }), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("--prefix: {prefix} is longer than /64")),
+                "{err}"
+            );
+            let mut argv = RFC_EXAMPLE.to_vec();
+            argv[1] = prefix;
+            assert!(matches!(run_err(&argv), MapeCmdError::PrefixTooLong { .. }));
+        }
+        let json = run_json(&["--prefix", "240b:10:3f6c:d4ab::/64", "--vne", "v6plus"]);
+        assert_eq!(json["ce_address"], "240b:10:3f6c:d4ab:6a:483f:6c00:d400");
     }
 
     #[test]

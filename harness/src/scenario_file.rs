@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -19,7 +20,10 @@ use reports::sweep::{Share, split_share};
 use sim_core::expect::Expectation;
 use sim_core::hazard::Hazard;
 use sim_core::lan::ProfileModel;
-use sim_core::mape::{self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, Mechanism};
+use sim_core::map_rules::Uncovered;
+use sim_core::mape::{
+    self, IidLayout, Ipv4Prefix, Ipv6Prefix, MapRule, MapeError, Mechanism, RuleAndBr, VnePreset,
+};
 use sim_core::napt::{MappingBehaviour, NaptConfig, NaptTimeouts};
 use sim_core::scenario::{
     AftrSpec, Backoff, ClientGroup, ClientProfile, FaultAction, FaultKind, FaultSpec, FaultTiming,
@@ -208,6 +212,8 @@ struct RawLine {
     ipv6: Option<S<String>>,
     prefix: Option<S<String>>,
     ntp_first_query_loss: Option<S<Text>>,
+    /// The rule the VNE's rule server hands out for this line (default: the VNE's table rule).
+    map_rule: Option<S<RawRule>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,7 +251,7 @@ struct RawHgw {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRouter {
-    static_rule: Option<S<RawStaticRule>>,
+    static_rule: Option<S<RawRule>>,
     rule_retry: Option<RawBackoff>,
 }
 
@@ -256,16 +262,20 @@ struct RawBackoff {
     max: Option<S<Text>>,
 }
 
+/// A MAP rule written out: `gateway.router.static_rule` and `line.map_rule`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawStaticRule {
-    /// Take the rule of a VNE preset (`v6plus`, `ocn`) instead of spelling it out.
+struct RawRule {
+    /// Take the rule of a VNE preset (`v6plus`, `ocn`) instead of spelling it out
+    /// (static rules only).
     vne: Option<S<String>>,
     rule6: Option<S<String>>,
     rule4: Option<S<String>>,
     ea_len: Option<S<Text>>,
     psid_offset: Option<S<Text>>,
     psid_len: Option<S<Text>>,
+    /// The BR the rule's tunnels go to (default: that of the VNE's table rule for the line).
+    br: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -728,11 +738,31 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
         },
         None => sim_core::scenario::default_prefix(vne),
     };
-    // The MAP-E rule must cover the line's prefix, or IPv4 could never come up.
-    if let (Some(p), Mechanism::MapE { .. }) = (&raw.prefix, vne.mechanism)
+    let map_rule = match &raw.map_rule {
+        Some(m) => Some(validate_line_rule(cx, m, vne, prefix)?),
+        None => None,
+    };
+    // Without a rule of its own, the line's prefix must lie in the VNE's table, or
+    // IPv4 could never come up.
+    if map_rule.is_none()
+        && let (Some(p), Mechanism::MapE { .. }) = (&raw.prefix, vne.mechanism)
         && let Err(e) = vne.compute(prefix)
     {
-        return Err(cx.err(p, "line.prefix", format!("{e}")));
+        let message = match e {
+            MapeError::NoRuleForPrefix { .. } => {
+                let uncovered = Uncovered::new(Some(vne.name), prefix);
+                let other_vne = match uncovered.elsewhere {
+                    Some(rule) => format!("set `line.vne: {}`, ", rule.vne),
+                    None => String::new(),
+                };
+                format!(
+                    "{uncovered}; {other_vne}give a prefix inside the table, or the line's own rule \
+                     with `line.map_rule` (rule6, rule4, ea_len, psid_offset, br)"
+                )
+            }
+            other => other.to_string(),
+        };
+        return Err(cx.err(p, "line.prefix", message));
     }
     let ntp_first_query_loss = match &raw.ntp_first_query_loss {
         Some(v) => cx.ratio(v, "line.ntp_first_query_loss")?,
@@ -744,6 +774,7 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
         ipv6_delivery,
         prefix,
         ntp_first_query_loss,
+        map_rule,
     })
 }
 
@@ -889,13 +920,59 @@ fn finish_gateway(cx: &Ctx, raw: &RawGateway, model: GatewayModel) -> Result<Gat
     })
 }
 
-fn validate_static_rule(
+/// `line.map_rule`: the rule the VNE's rule server hands out for this line. It must
+/// cover the line's prefix; its BR defaults to that of the VNE's table rule for the prefix.
+fn validate_line_rule(
     cx: &Ctx,
-    s: &S<RawStaticRule>,
-    line: &LineContract,
-) -> Result<MapRule, ScenarioError> {
+    s: &S<RawRule>,
+    vne: &'static VnePreset,
+    prefix: Ipv6Prefix,
+) -> Result<RuleAndBr, ScenarioError> {
+    let path = "line.map_rule";
+    if let Mechanism::DsLite { aftr_name } = vne.mechanism {
+        return Err(cx.err(
+            s,
+            path,
+            format!(
+                "`{}` uses DS-Lite (AFTR {aftr_name}): its lines get no MAP rule",
+                vne.name
+            ),
+        ));
+    }
+    if let Some(v) = &s.value.vne {
+        return Err(cx.err(
+            v,
+            &format!("{path}.vne"),
+            "not accepted here: the line's VNE is `line.vne`; give the rule's fields \
+             (rule6, rule4, ea_len, psid_offset, optional psid_len and br)",
+        ));
+    }
+    let rule = validate_rule_fields(cx, s, path, prefix)?;
+    let br = match &s.value.br {
+        Some(b) => parse_br(cx, b, path)?,
+        None => vne.rule_for(&prefix).map(|r| r.br).ok_or_else(|| {
+            cx.err(
+                s,
+                path,
+                format!(
+                    "missing `br`: no {} table rule covers the line's prefix {prefix}, so its BR is unknown",
+                    vne.name
+                ),
+            )
+        })?,
+    };
+    Ok(RuleAndBr { rule, br })
+}
+
+/// `gateway.router.static_rule`: a rule typed into a retail router, or `vne: NAME` for that
+/// VNE's table rule covering the line's prefix. Its BR defaults to the line's.
+fn validate_static_rule(cx: &Ctx, s: &S<RawRule>, line: &LineContract) -> Result<RuleAndBr, ScenarioError> {
     let path = "gateway.router.static_rule";
     let r = &s.value;
+    let given_br = match &r.br {
+        Some(b) => Some(parse_br(cx, b, path)?),
+        None => None,
+    };
     if let Some(v) = &r.vne {
         if r.rule6.is_some() || r.rule4.is_some() || r.ea_len.is_some() || r.psid_offset.is_some() {
             return Err(cx.err(
@@ -911,22 +988,72 @@ fn validate_static_rule(
                 format!("unknown VNE `{}` (accepted: {})", v.value, vne_names()),
             )
         })?;
-        return preset.rule_for(&line.prefix).cloned().ok_or_else(|| {
+        let table_rule = preset.rule_for(&line.prefix).ok_or_else(|| {
             cx.err(
                 v,
                 &format!("{path}.vne"),
                 format!(
-                    "VNE `{}` has no MAP-E rule for the line's prefix {}",
-                    v.value, line.prefix
+                    "VNE `{}` has no MAP-E rule for the line's prefix: {}",
+                    v.value,
+                    Uncovered::new(Some(preset.name), line.prefix)
                 ),
             )
+        })?;
+        return Ok(RuleAndBr {
+            rule: table_rule.rule.clone(),
+            br: given_br.unwrap_or(table_rule.br),
         });
     }
+    let rule = validate_rule_fields(cx, s, path, line.prefix)?;
+    let br = match given_br.or_else(|| line.served_rule().map(|served| served.br)) {
+        Some(br) => br,
+        None => {
+            return Err(cx.err(
+                s,
+                path,
+                format!(
+                    "missing `br`: the line ({}, prefix {}) has no MAP rule to take the BR from",
+                    line.vne.name, line.prefix
+                ),
+            ));
+        }
+    };
+    Ok(RuleAndBr { rule, br })
+}
+
+/// The BR of a written-out rule (`PATH.br`).
+fn parse_br(cx: &Ctx, b: &S<String>, path: &str) -> Result<Ipv6Addr, ScenarioError> {
+    b.value.trim().parse::<Ipv6Addr>().map_err(|_| {
+        cx.err(
+            b,
+            &format!("{path}.br"),
+            format!(
+                "`{}` is not an IPv6 address (e.g. 2404:9200:225:100::64)",
+                b.value
+            ),
+        )
+    })
+}
+
+/// The rule's fields (rule6, rule4, ea_len, psid_offset, optional psid_len) of a rule
+/// written out at `path`, checked to fit the End-user prefix `prefix`.
+fn validate_rule_fields(
+    cx: &Ctx,
+    s: &S<RawRule>,
+    path: &str,
+    prefix: Ipv6Prefix,
+) -> Result<MapRule, ScenarioError> {
+    let r = &s.value;
     let missing = |f: &str| {
+        let alternative = if path == "line.map_rule" {
+            ""
+        } else {
+            "; or `vne: NAME`"
+        };
         cx.err(
             s,
             path,
-            format!("missing `{f}` (a static rule needs rule6, rule4, ea_len, psid_offset; or `vne: NAME`)"),
+            format!("missing `{f}` (a rule needs rule6, rule4, ea_len, psid_offset{alternative})"),
         )
     };
     let rule6 = r.rule6.as_ref().ok_or_else(|| missing("rule6"))?;
@@ -951,11 +1078,11 @@ fn validate_static_rule(
         psid_len: k,
         psid: None,
     };
-    mape::compute(line.prefix, &rule, IidLayout::Rfc7597).map_err(|e| {
+    mape::compute(prefix, &rule, IidLayout::Rfc7597).map_err(|e| {
         cx.err(
             s,
             path,
-            format!("the rule does not fit the line's prefix {}: {e}", line.prefix),
+            format!("the rule does not fit the line's prefix {prefix}: {e}"),
         )
     })?;
     Ok(rule)
@@ -1425,4 +1552,131 @@ fn validate_every(cx: &Ctx, every: &S<RawEvery>, path: &str) -> Result<FaultTimi
         .validate()
         .map_err(|err| cx.err(every, path, err.to_string()))?;
     Ok(FaultTiming::Every { hazard, load })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An HGW scenario on `vne` with these lines under `line:` and `gateway:`.
+    fn scenario(vne: &str, line: &str, gateway: &str) -> String {
+        format!("duration: 1h\nline:\n  vne: {vne}\n  hgw_rental: true\n{line}gateway:\n{gateway}")
+    }
+
+    fn load(text: &str) -> Result<Scenario, ScenarioError> {
+        parse(Path::new("t.yaml"), text).map(|loaded| loaded.scenario)
+    }
+
+    const HGW: &str = "  model: hgw\n";
+
+    #[test]
+    fn a_prefix_in_any_rule_of_the_table_is_accepted() {
+        for (vne, prefix, br) in [
+            ("v6plus", "240b:250:1234:5600::/56", "2404:9200:225:100::64"),
+            ("v6plus", "2404:7a86:1234:5600::/56", "2001:260:700:1::1:276"),
+            ("biglobe", "2404:7a82:1234:5600::/56", "2001:260:700:1::1:275"),
+            ("ocn", "2400:4052:d123:4500::/56", "2001:380:a120::9"),
+            ("ocn", "2400:4151:8000:100::/64", "2001:380:a120::9"),
+        ] {
+            let s = load(&scenario(vne, &format!("  prefix: {prefix}\n"), HGW)).expect(prefix);
+            assert_eq!(s.line.map_rule, None);
+            let served = s.line.served_rule().expect("the table covers the prefix");
+            assert_eq!(served.br.to_string(), br, "{prefix}");
+            assert!(served.rule.matches(&s.line.prefix), "{prefix}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_outside_the_table_names_the_nearest_rules() {
+        let e = load(&scenario("ocn", "  prefix: 2400:4152:5e00::/56\n", HGW)).expect_err("outside");
+        assert_eq!((e.line, e.column, e.path.as_str()), (5, 11, "line.prefix"));
+        assert_eq!(
+            e.message,
+            "2400:4152:5e00::/56 is not covered by any ocn MAP rule fletsim knows (160 rules; nearest: \
+             2400:4152:5c00::/39 (ocn), 2400:4152:5800::/38 (ocn), 2400:4152:5000::/37 (ocn)); give a prefix \
+             inside the table, or the line's own rule with `line.map_rule` (rule6, rule4, ea_len, psid_offset, br)"
+        );
+        let e =
+            load(&scenario("ocn", "  prefix: 240b:250:1234:5600::/56\n", HGW)).expect_err("v6 plus prefix");
+        assert!(
+            e.message
+                .contains("it is in the v6plus table: 240b:250::/31 (v6plus); set `line.vne: v6plus`, "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_line_rule_of_the_scenario_is_what_the_rule_server_serves() {
+        let rule = "  map_rule:\n    rule6: 2001:db8::/40\n    rule4: 192.0.2.0/24\n    ea_len: 16\n    psid_offset: 6\n";
+        // Outside every table: the scenario's rule and BR.
+        let line = format!("  prefix: 2001:db8:12:3400::/56\n{rule}    br: 2001:db8::64\n");
+        let s = load(&scenario("v6plus", &line, HGW)).expect("valid");
+        let served = s.line.served_rule().expect("served");
+        assert_eq!(served.rule.ipv6_prefix.to_string(), "2001:db8::/40");
+        assert_eq!(served.rule.psid_len, None);
+        assert_eq!(served.br.to_string(), "2001:db8::64");
+        assert_eq!(s.line.map_rule, Some(served));
+
+        // Inside the table, a rule of its own (a narrower one, say) with the table rule's BR.
+        let line = "  prefix: 240b:250:1234:5600::/56\n  map_rule:\n    rule6: 240b:250:1200::/40\n    \
+                    rule4: 198.51.100.0/24\n    ea_len: 16\n    psid_offset: 4\n    psid_len: 8\n";
+        let s = load(&scenario("v6plus", line, HGW)).expect("valid");
+        let served = s.line.served_rule().expect("served");
+        assert_eq!(served.rule.ipv4_prefix.to_string(), "198.51.100.0/24");
+        assert_eq!(served.rule.psid_len, Some(8));
+        assert_eq!(served.br.to_string(), "2404:9200:225:100::64");
+        let config = mape::compute(s.line.prefix, &served.rule, IidLayout::Draft03).expect("fits");
+        assert_eq!(config.ipv4_address().to_string(), "198.51.100.52");
+
+        // The static rule of a retail router takes the line's BR unless it names its own.
+        let router = "  model: retail-router\n  router:\n    static_rule:\n      rule6: 2001:db8::/40\n      \
+                      rule4: 192.0.2.0/24\n      ea_len: 16\n      psid_offset: 6\n";
+        let line = format!("  prefix: 2001:db8:12:3400::/56\n{rule}    br: 2001:db8::64\n");
+        let s = load(&scenario("v6plus", &line, router)).expect("valid");
+        let GatewayModel::RetailRouter(r) = &s.gateway.model else {
+            panic!("a retail router")
+        };
+        assert_eq!(
+            r.static_rule.as_ref().map(|s| s.br.to_string()),
+            Some("2001:db8::64".into())
+        );
+        let own = format!("{router}      br: 2001:db8::1\n");
+        let s = load(&scenario("v6plus", &line, &own)).expect("valid");
+        let GatewayModel::RetailRouter(r) = &s.gateway.model else {
+            panic!("a retail router")
+        };
+        assert_eq!(
+            r.static_rule.as_ref().map(|s| s.br.to_string()),
+            Some("2001:db8::1".into())
+        );
+        // `vne: NAME` takes that VNE's table rule and its BR.
+        let by_name = "  model: retail-router\n  router:\n    static_rule: { vne: biglobe }\n";
+        let s = load(&scenario("v6plus", "  prefix: 2404:7a84:1:100::/56\n", by_name)).expect("valid");
+        let GatewayModel::RetailRouter(r) = &s.gateway.model else {
+            panic!("a retail router")
+        };
+        let st = r.static_rule.as_ref().expect("a static rule");
+        assert_eq!(st.rule.ipv6_prefix.to_string(), "2404:7a84::/31");
+        assert_eq!(st.br.to_string(), "2001:260:700:1::1:276");
+    }
+
+    #[test]
+    fn a_line_rule_is_validated_like_a_static_rule() {
+        let e = load(&scenario(
+            "v6plus",
+            "  map_rule:\n    rule6: 240b:10::/31\n    rule4: 106.72.0.0/15\n    ea_len: 49\n    psid_offset: 4\n",
+            HGW,
+        ))
+        .expect_err("EA bits out of range");
+        assert_eq!(e.path, "line.map_rule.ea_len");
+        assert_eq!(e.message, "`49` is not a whole number from 0 to 48");
+        let e = load(&scenario(
+            "v6plus",
+            "  map_rule:\n    rule6: 240b:10::/31\n    rule4: 106.72.0.0/33\n    ea_len: 25\n    psid_offset: 4\n",
+            HGW,
+        ))
+        .expect_err("bad IPv4 prefix");
+        assert_eq!(e.path, "line.map_rule.rule4");
+        assert_eq!((e.line, e.column), (7, 12));
+    }
 }

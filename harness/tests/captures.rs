@@ -4,9 +4,10 @@
 
 mod common;
 
+use std::net::Ipv6Addr;
 use std::path::Path;
 
-use sim_core::mape::{self, IidLayout, Ipv6Prefix};
+use sim_core::mape::{self, IidLayout, Ipv6Prefix, MapeConfig};
 use smoltcp::wire::{IpProtocol, Ipv4Packet, Ipv6Packet, TcpPacket, UdpPacket};
 
 /// The records of a classic little-endian pcap (as fletsim writes it).
@@ -42,17 +43,25 @@ fn mape_capture_carries_the_computed_address_and_ports() {
         dir.to_str().expect("utf-8"),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    let config = mape::compute(
-        Ipv6Prefix::parse("240b:10:3f6c:d400::/56").expect("prefix"),
-        mape::vne_preset("v6plus")
-            .expect("preset")
-            .rules()
-            .first()
-            .expect("rule"),
-        IidLayout::Draft03,
-    )
-    .expect("v6 plus configuration");
-    let br = mape::vne_preset("v6plus").and_then(|p| p.br()).expect("BR");
+    let prefix = Ipv6Prefix::parse("240b:10:3f6c:d400::/56").expect("prefix");
+    let rule = mape::vne_preset("v6plus")
+        .and_then(|p| p.rule_for(&prefix))
+        .expect("the v6plus table covers the prefix");
+    let config = mape::compute(prefix, &rule.rule, IidLayout::Draft03).expect("v6 plus configuration");
+    let tunnelled = check_tunnelled(&dir, &config, rule.br);
+    assert!(
+        tunnelled > 100,
+        "a working day's IPv4 flows are in the capture: {tunnelled}"
+    );
+    for link in ["distributor", "rule-server"] {
+        assert!(dir.join(format!("{link}.pcap")).exists());
+    }
+    tshark_reads_cleanly(&dir);
+}
+
+/// Every MAP-E packet in `dir/wan.pcap` goes from the CE address to `br`, from the MAP-E
+/// address and a port of the set; returns how many there are.
+fn check_tunnelled(dir: &Path, config: &MapeConfig, br: Ipv6Addr) -> usize {
     let wan = std::fs::read(dir.join("wan.pcap")).expect("wan.pcap");
     let mut tunnelled = 0;
     for packet in records(&wan) {
@@ -84,14 +93,99 @@ fn mape_capture_carries_the_computed_address_and_ports() {
             "port {port} is outside the PSID's set"
         );
     }
-    assert!(
-        tunnelled > 100,
-        "a working day's IPv4 flows are in the capture: {tunnelled}"
+    tunnelled
+}
+
+/// A scenario of an HGW on `vne` with `line` (YAML lines under `line:`) and a busy LAN for an hour.
+fn busy_hour(vne: &str, line: &str) -> String {
+    format!(
+        "duration: 1h\nstart: 2021-04-19 10:00:00\nline:\n  vne: {vne}\n  hgw_rental: true\n{line}\
+         gateway:\n  model: hgw\n  hgw: {{ bundle_cached: true }}\nlan:\n  telework-pc: {{ count: 3 }}\n"
+    )
+}
+
+/// Runs `text` with `--pcap` and returns the capture directory.
+fn capture(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = common::temp_dir(name);
+    let file = dir.join("scenario.yaml");
+    std::fs::write(&file, text).expect("write");
+    let pcap = dir.join("pcap");
+    let out = common::fletsim(&[
+        "run",
+        file.to_str().expect("utf-8"),
+        "--pcap",
+        pcap.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    pcap
+}
+
+#[test]
+fn tunnels_go_to_the_br_of_the_rule_that_covers_the_prefix() {
+    // BIGLOBE's West block (v6 plus system): BR 2001:260:700:1::1:276, not JPNE's.
+    let dir = capture(
+        "pcap-biglobe-west",
+        &busy_hour("v6plus", "  prefix: 2404:7a86:1234:5600::/56\n"),
     );
-    for link in ["distributor", "rule-server"] {
-        assert!(dir.join(format!("{link}.pcap")).exists());
-    }
-    tshark_reads_cleanly(&dir);
+    let prefix = Ipv6Prefix::parse("2404:7a86:1234:5600::/56").expect("prefix");
+    let config = mape::vne_preset("v6plus")
+        .expect("preset")
+        .compute(prefix)
+        .expect("covered");
+    assert_eq!(config.ipv4_address().to_string(), "133.204.146.52");
+    let br: Ipv6Addr = "2001:260:700:1::1:276".parse().expect("BR");
+    assert!(check_tunnelled(&dir, &config, br) > 0, "IPv4 flows were captured");
+
+    // An OCN rule of the table other than domain.md's.
+    let dir = capture(
+        "pcap-ocn-d000",
+        &busy_hour("ocn", "  prefix: 2400:4052:d123:4500::/56\n"),
+    );
+    let config = mape::vne_preset("ocn")
+        .expect("preset")
+        .compute(Ipv6Prefix::parse("2400:4052:d123:4500::/56").expect("prefix"))
+        .expect("covered");
+    let br: Ipv6Addr = "2001:380:a120::9".parse().expect("BR");
+    assert!(check_tunnelled(&dir, &config, br) > 0, "IPv4 flows were captured");
+}
+
+#[test]
+fn a_line_rule_of_the_scenario_is_served_with_its_br() {
+    let line = "  prefix: 2001:db8:12:3400::/56\n  map_rule:\n    rule6: 2001:db8::/40\n    \
+                rule4: 192.0.2.0/24\n    ea_len: 16\n    psid_offset: 6\n    br: 2001:db8:ffff::64\n";
+    let dir = capture("pcap-line-rule", &busy_hour("v6plus", line));
+    let rule = sim_core::mape::MapRule {
+        ipv6_prefix: Ipv6Prefix::parse("2001:db8::/40").expect("rule6"),
+        ipv4_prefix: mape::Ipv4Prefix::parse("192.0.2.0/24").expect("rule4"),
+        ea_len: 16,
+        psid_offset: 6,
+        psid_len: None,
+        psid: None,
+    };
+    let config = mape::compute(
+        Ipv6Prefix::parse("2001:db8:12:3400::/56").expect("prefix"),
+        &rule,
+        IidLayout::Draft03,
+    )
+    .expect("computes");
+    assert_eq!(config.ipv4_address().to_string(), "192.0.2.18");
+    let br: Ipv6Addr = "2001:db8:ffff::64".parse().expect("BR");
+    assert!(check_tunnelled(&dir, &config, br) > 0, "IPv4 flows were captured");
+
+    // A retail router's static rule with a BR of its own: its tunnels go there.
+    let text = busy_hour("v6plus", "")
+        .replace("hgw_rental: true", "hgw_rental: false")
+        .replace(
+            "  model: hgw\n  hgw: { bundle_cached: true }\n",
+            "  model: retail-router\n  router:\n    static_rule: { vne: v6plus, br: \"2001:db8::1\" }\n",
+        );
+    let dir = capture("pcap-static-rule-br", &text);
+    let config = mape::vne_preset("v6plus")
+        .expect("preset")
+        .compute(Ipv6Prefix::parse("240b:10:3f6c:d400::/56").expect("prefix"))
+        .expect("covered");
+    let br: Ipv6Addr = "2001:db8::1".parse().expect("BR");
+    assert!(check_tunnelled(&dir, &config, br) > 0, "IPv4 flows were captured");
 }
 
 /// tshark, where installed (CI sets FLETSIM_REQUIRE_TSHARK=1 and installs it), reads every file without errors.

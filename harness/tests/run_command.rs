@@ -89,6 +89,10 @@ fn seed_override_is_reported() {
     assert_eq!(line["seed"], 77);
 }
 
+/// A `line.map_rule` (the RFC 7597 example rule) without its BR, to append under `line:`.
+const LINE_RULE: &str =
+    "  map_rule:\n    rule6: 2001:db8::/40\n    rule4: 192.0.2.0/24\n    ea_len: 16\n    psid_offset: 6\n";
+
 /// A scenario that is valid, to be broken one way per case.
 const VALID: &str = "\
 duration: 1h
@@ -230,7 +234,81 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             "prefix outside the rule",
             VALID.replace("hgw_rental: true", "hgw_rental: true\n  prefix: 2001:db8::/56"),
             "5:11",
-            vec!["line.prefix"],
+            vec![
+                "line.prefix",
+                "2001:db8::/56 is not covered by any v6plus MAP rule fletsim knows (262 rules; nearest: ",
+                "`line.map_rule`",
+            ],
+        ),
+        (
+            "prefix in another VNE's table",
+            VALID.replace("hgw_rental: true", "hgw_rental: true\n  prefix: 2400:4052:d123:4500::/56"),
+            "5:11",
+            vec!["line.prefix", "it is in the ocn table: 2400:4052:d000::/38 (ocn)"],
+        ),
+        (
+            "line rule that does not cover the prefix",
+            VALID.replace("hgw_rental: true", &format!("hgw_rental: true\n{LINE_RULE}    br: 2001:db8::64")),
+            "6:5",
+            vec![
+                "line.map_rule",
+                "the rule does not fit the line's prefix 240b:10:3f6c:d400::/56",
+                "does not lie inside the rule IPv6 prefix 2001:db8::/40",
+            ],
+        ),
+        (
+            "line rule outside the table without a BR",
+            VALID.replace(
+                "hgw_rental: true",
+                &format!("hgw_rental: true\n  prefix: 2001:db8:12:3400::/56\n{LINE_RULE}"),
+            ),
+            "7:5",
+            vec!["line.map_rule", "missing `br`", "no v6plus table rule covers"],
+        ),
+        (
+            "line rule with a VNE",
+            VALID.replace("hgw_rental: true", "hgw_rental: true\n  map_rule:\n    vne: ocn"),
+            "6:10",
+            vec!["line.map_rule.vne", "not accepted here"],
+        ),
+        (
+            "line rule on a DS-Lite line",
+            VALID
+                .replace("vne: v6plus", "vne: transix")
+                .replace("hgw_rental: true", &format!("hgw_rental: true\n{LINE_RULE}")),
+            "6:5",
+            vec!["line.map_rule", "uses DS-Lite", "gw.transix.jp"],
+        ),
+        (
+            "line rule with a BR that is not an address",
+            VALID.replace(
+                "hgw_rental: true",
+                &format!("hgw_rental: true\n  prefix: 2001:db8:12:3400::/56\n{LINE_RULE}    br: gw.example"),
+            ),
+            "11:9",
+            vec!["line.map_rule.br", "`gw.example` is not an IPv6 address"],
+        ),
+        (
+            "line rule without rule4",
+            VALID.replace(
+                "hgw_rental: true",
+                "hgw_rental: true\n  map_rule:\n    rule6: 240b:10::/31\n    ea_len: 25\n    psid_offset: 4",
+            ),
+            "6:5",
+            vec!["line.map_rule", "missing `rule4`"],
+        ),
+        (
+            "static rule on a DS-Lite line without a BR",
+            VALID
+                .replace("vne: v6plus", "vne: transix")
+                .replace("hgw_rental: true", "hgw_rental: false")
+                .replace(
+                    "  model: hgw",
+                    "  model: retail-router\n  router:\n    static_rule:\n      rule6: 2409:10:2500::/40\n      \
+                     rule4: 192.0.2.0/24\n      ea_len: 16\n      psid_offset: 6",
+                ),
+            "9:7",
+            vec!["gateway.router.static_rule", "missing `br`", "transix"],
         ),
         (
             "not a boolean",

@@ -63,7 +63,7 @@ fn capture() -> Vec<(SimTime, Vec<u8>)> {
     let ntp_server = addr("2001:db8:ffff::123");
     let v6plus = vne_preset("v6plus").expect("preset");
     let mape = v6plus.compute(delegated).expect("covered by a v6 plus rule");
-    let br = v6plus.br().expect("MAP-E");
+    let br = v6plus.rule_for(&delegated).expect("covered by a v6 plus rule").br;
     let t1 = packet::ntp_timestamp(1_546_300_801, 0); // the unset clock: 2019-01-01 00:00:01
     let (t2, t3) = (
         packet::ntp_timestamp(1_626_603_673, 4_000_000),

@@ -8,6 +8,7 @@
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
 //! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).
 //! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
+//! - [`map_rules`]: the VNEs' public MAP rule tables (`data/map-rules.csv`), each rule with its BR.
 //! - [`packet`]: real packet bytes (RS/RA, DHCPv6-PD, NTP, a flow's first IPv4 packet
 //!   through MAP-E or DS-Lite) for captures; raw IP, valid checksums.
 //! - [`napt`]: the gateway's NAPT table: port choice from the MAP-E port set, idle expiry, drops.
@@ -31,6 +32,7 @@ pub mod fetch;
 pub mod gateway;
 pub mod hazard;
 pub mod lan;
+pub mod map_rules;
 pub mod mape;
 pub mod napt;
 pub mod network;

@@ -4,8 +4,9 @@
 //! Basic Mapping Rule ([`MapRule`]) from its VNE's rule server. [`compute`]
 //! turns the two into a [`MapeConfig`]: the IPv4 address (or prefix), the
 //! PSID and its [`PortSet`], and the CE's tunnel source address in the
-//! chosen [`IidLayout`]. [`vne_preset`] names the rules, BR / AFTR and
-//! interface-id layout of v6 plus, OCN Virtual Connect and transix.
+//! chosen [`IidLayout`]. [`vne_preset`] names the mechanism and interface-id
+//! layout of v6 plus, OCN Virtual Connect and transix (its AFTR); the MAP-E
+//! VNEs' rules and BRs are data, in [`crate::map_rules`].
 //!
 //! Everything here is pure and total: bad input is a [`MapeError`], never a
 //! panic (`o`, `k` and `a` may each be 0 and `m` may be 16, so every shift is
@@ -16,6 +17,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::map_rules::{self, TableRule};
 
 /// Longest EA-bits field RFC 7597 allows (`o`).
 pub const MAX_EA_LEN: u8 = 48;
@@ -137,7 +140,7 @@ impl Ipv6Prefix {
         Ok(Self::new_clamped(addr, len))
     }
 
-    /// For static tables: a length over 128 is taken as 128.
+    /// A length over 128 is taken as 128.
     const fn new_clamped(addr: Ipv6Addr, len: u8) -> Self {
         let len = if len > 128 { 128 } else { len };
         Ipv6Prefix {
@@ -220,7 +223,7 @@ impl Ipv4Prefix {
         Ok(Self::new_clamped(addr, len))
     }
 
-    /// For static tables: a length over 32 is taken as 32.
+    /// A length over 32 is taken as 32.
     const fn new_clamped(addr: Ipv4Addr, len: u8) -> Self {
         let len = if len > 32 { 32 } else { len };
         Ipv4Prefix {
@@ -691,20 +694,25 @@ pub fn compute(prefix: Ipv6Prefix, rule: &MapRule, iid: IidLayout) -> Result<Map
 /// How a VNE carries IPv4 over the Flets IPv6 network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
-    /// MAP-E: the CE does NAPT into its port set and tunnels to the BR.
-    MapE {
-        rules: &'static [MapRule],
-        br: Ipv6Addr,
-        iid: IidLayout,
-    },
+    /// MAP-E: the CE does NAPT into its port set and tunnels to the BR of its rule
+    /// (the VNE's rules and BRs are in [`crate::map_rules`]).
+    MapE { iid: IidLayout },
     /// DS-Lite: the CE tunnels to the AFTR (found by name), which does the NAT.
     DsLite { aftr_name: &'static str },
+}
+
+/// A Basic Mapping Rule with the BR its tunnels go to: what a CE needs for MAP-E,
+/// whether a rule server hands it out or a user types it in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleAndBr {
+    pub rule: MapRule,
+    pub br: Ipv6Addr,
 }
 
 /// A VNE's public parameters (community-documented), as defaults for scenarios and the calculator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VnePreset {
-    /// Canonical name, e.g. `v6plus`.
+    /// Canonical name, e.g. `v6plus`; also the VNE's name in the rule table.
     pub name: &'static str,
     /// Other accepted names, e.g. `v6-plus`.
     pub aliases: &'static [&'static str],
@@ -714,24 +722,24 @@ pub struct VnePreset {
 }
 
 impl VnePreset {
-    /// The preset's MAP rules (empty for DS-Lite).
-    pub const fn rules(&self) -> &'static [MapRule] {
+    /// The VNE's MAP rules, each with its BR (empty for DS-Lite).
+    pub fn rules(&self) -> &'static [TableRule] {
         match self.mechanism {
-            Mechanism::MapE { rules, .. } => rules,
+            Mechanism::MapE { .. } => map_rules::rules_of(self.name),
             Mechanism::DsLite { .. } => &[],
         }
     }
 
-    /// The rule covering `prefix`, longest match.
-    pub fn rule_for(&self, prefix: &Ipv6Prefix) -> Option<&'static MapRule> {
-        rule_for(self.rules(), prefix)
+    /// The rule of this VNE's table covering `prefix`, longest match.
+    pub fn rule_for(&self, prefix: &Ipv6Prefix) -> Option<&'static TableRule> {
+        map_rules::rule_among(self.rules(), prefix)
     }
 
-    /// The BR address, for MAP-E.
-    pub const fn br(&self) -> Option<Ipv6Addr> {
+    /// The CE's interface-id layout (RFC 7597 for a VNE that is not MAP-E).
+    pub const fn iid(&self) -> IidLayout {
         match self.mechanism {
-            Mechanism::MapE { br, .. } => Some(br),
-            Mechanism::DsLite { .. } => None,
+            Mechanism::MapE { iid } => iid,
+            Mechanism::DsLite { .. } => IidLayout::Rfc7597,
         }
     }
 
@@ -742,12 +750,12 @@ impl VnePreset {
                 vne: self.name,
                 aftr_name,
             }),
-            Mechanism::MapE { rules, iid, .. } => {
-                let rule = rule_for(rules, &prefix).ok_or(MapeError::NoRuleForPrefix {
+            Mechanism::MapE { iid } => {
+                let rule = self.rule_for(&prefix).ok_or(MapeError::NoRuleForPrefix {
                     prefix,
                     vne: self.name,
                 })?;
-                compute(prefix, rule, iid)
+                compute(prefix, &rule.rule, iid)
             }
         }
     }
@@ -766,52 +774,14 @@ impl VnePreset {
     }
 }
 
-const fn rule(
-    ipv6: Ipv6Addr,
-    ipv6_len: u8,
-    ipv4: Ipv4Addr,
-    ipv4_len: u8,
-    ea_len: u8,
-    psid_offset: u8,
-) -> MapRule {
-    MapRule {
-        ipv6_prefix: Ipv6Prefix::new_clamped(ipv6, ipv6_len),
-        ipv4_prefix: Ipv4Prefix::new_clamped(ipv4, ipv4_len),
-        ea_len,
-        psid_offset,
-        psid_len: None,
-        psid: None,
-    }
-}
-
-/// v6 plus (JPNE): one example rule of many (one per IPv6 block).
-static V6PLUS_RULES: [MapRule; 1] = [rule(
-    Ipv6Addr::new(0x240b, 0x10, 0, 0, 0, 0, 0, 0),
-    31,
-    Ipv4Addr::new(106, 72, 0, 0),
-    15,
-    25,
-    4,
-)];
-
-/// OCN Virtual Connect: one example rule of many.
-static OCN_RULES: [MapRule; 1] = [rule(
-    Ipv6Addr::new(0x2400, 0x4050, 0, 0, 0, 0, 0, 0),
-    38,
-    Ipv4Addr::new(153, 240, 0, 0),
-    20,
-    18,
-    6,
-)];
-
 static PRESETS: [VnePreset; 3] = [
     VnePreset {
         name: "v6plus",
-        aliases: &["v6-plus", "jpne"],
+        // BIGLOBE's IPv6 option runs the v6 plus system on its own blocks; its rules
+        // are in the v6plus table (see data/map-rules.csv).
+        aliases: &["v6-plus", "jpne", "biglobe"],
         title: "v6 plus (JPNE)",
         mechanism: Mechanism::MapE {
-            rules: &V6PLUS_RULES,
-            br: Ipv6Addr::new(0x2404, 0x9200, 0x225, 0x100, 0, 0, 0, 0x64),
             iid: IidLayout::Draft03,
         },
     },
@@ -820,8 +790,6 @@ static PRESETS: [VnePreset; 3] = [
         aliases: &["ocn-vc", "ocn-virtual-connect"],
         title: "OCN Virtual Connect",
         mechanism: Mechanism::MapE {
-            rules: &OCN_RULES,
-            br: Ipv6Addr::new(0x2001, 0x380, 0xa120, 0, 0, 0, 0, 0x9),
             iid: IidLayout::Draft03,
         },
     },
@@ -1303,18 +1271,19 @@ mod tests {
     fn presets() {
         let names: Vec<&str> = vne_presets().iter().map(|p| p.name).collect();
         assert_eq!(names, ["v6plus", "ocn", "transix"]);
-        for alias in ["v6plus", "V6Plus", "v6-plus", "v6_plus", "jpne"] {
+        for alias in ["v6plus", "V6Plus", "v6-plus", "v6_plus", "jpne", "BIGLOBE"] {
             assert_eq!(vne_preset(alias).map(|p| p.name), Some("v6plus"), "{alias}");
         }
         for alias in ["ocn", "ocn-vc", "OCN-Virtual-Connect"] {
             assert_eq!(vne_preset(alias).map(|p| p.name), Some("ocn"), "{alias}");
         }
         assert_eq!(vne_preset("ds-lite-transix").map(|p| p.name), Some("transix"));
-        assert!(vne_preset("biglobe").is_none());
+        assert!(vne_preset("nuro").is_none());
 
         let v6plus = vne_preset("v6plus").expect("preset");
-        assert_eq!(v6plus.br(), Some(addr6("2404:9200:225:100::64")));
-        assert_eq!(v6plus.rules(), [vectors().remove(1).rule].as_slice());
+        let rule = v6plus.rule_for(&v6("240b:10:3f6c:d400::/56")).expect("covered");
+        assert_eq!(rule.rule, vectors().remove(1).rule, "domain.md's v6 plus rule");
+        assert_eq!(rule.br, addr6("2404:9200:225:100::64"));
         let cfg = v6plus.compute(v6("240b:10:3f6c:d400::/56")).expect("ok");
         assert_eq!(cfg.ce_address, addr6("240b:10:3f6c:d400:6a:483f:6c00:d400"));
         assert_eq!(
@@ -1324,12 +1293,28 @@ mod tests {
                 vne: "v6plus"
             })
         );
+        // BIGLOBE's blocks are in the v6plus table, with BIGLOBE's BRs.
+        let west = v6plus.rule_for(&v6("2404:7a84:1:100::/56")).expect("covered");
+        assert_eq!(west.br, addr6("2001:260:700:1::1:276"));
+        assert_eq!(west.block, "biglobe");
 
         let ocn = vne_preset("ocn").expect("preset");
-        assert_eq!(ocn.br(), Some(addr6("2001:380:a120::9")));
+        let rule = ocn.rule_for(&v6("2400:4050:123:4500::/56")).expect("covered");
+        assert_eq!(rule.br, addr6("2001:380:a120::9"));
+        // The table's /34 rule holds domain.md's /38 example rule: same answer.
+        assert_eq!(rule.rule.ipv6_prefix, v6("2400:4050::/34"));
         let cfg = ocn.compute(v6("2400:4050:123:4500::/56")).expect("ok");
         assert_eq!(cfg.ipv4_address(), Ipv4Addr::new(153, 240, 4, 141));
         assert_eq!(cfg.ce_address, addr6("2400:4050:123:4500:99:f004:8d00:500"));
+        assert_eq!(
+            cfg,
+            compute(
+                v6("2400:4050:123:4500::/56"),
+                &vectors().remove(2).rule,
+                IidLayout::Draft03
+            )
+            .expect("ok")
+        );
 
         let transix = vne_preset("transix").expect("preset");
         assert_eq!(
@@ -1339,7 +1324,7 @@ mod tests {
             }
         );
         assert!(transix.rules().is_empty());
-        assert_eq!(transix.br(), None);
+        assert_eq!(transix.iid(), IidLayout::Rfc7597);
         assert_eq!(
             transix.compute(v6("2409:10::/56")),
             Err(MapeError::NotMapE {

@@ -867,10 +867,9 @@ mod tests {
     #[test]
     fn mape_udp_leaves_from_the_mape_address_to_the_br() {
         let v6plus = vne_preset("v6plus").expect("preset");
-        let br = v6plus.br().expect("MAP-E");
-        let config = v6plus
-            .compute(Ipv6Prefix::parse("240b:10:3f6c:d400::/56").expect("valid"))
-            .expect("covered");
+        let prefix = Ipv6Prefix::parse("240b:10:3f6c:d400::/56").expect("valid");
+        let br = v6plus.rule_for(&prefix).expect("covered").br;
+        let config = v6plus.compute(prefix).expect("covered");
         let port = config.ports.iter().nth(5).expect("240 ports");
         assert_eq!(port, 7493);
         let src = SocketAddrV4::new(config.ipv4_address(), port);

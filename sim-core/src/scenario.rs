@@ -11,7 +11,7 @@ use std::net::Ipv6Addr;
 
 use crate::hazard::Hazard;
 use crate::lan::ProfileModel;
-use crate::mape::{Ipv6Prefix, MapRule, Mechanism, VnePreset};
+use crate::mape::{Ipv6Prefix, RuleAndBr, VnePreset};
 use crate::napt::{NaptConfig, NaptTimeouts};
 use crate::time::{CivilDateTime, SimDuration, SimTime};
 
@@ -77,6 +77,20 @@ pub struct LineContract {
     pub prefix: Ipv6Prefix,
     /// Share of boots whose first NTP query goes unanswered (the next poll comes 64 s later).
     pub ntp_first_query_loss: f64,
+    /// The rule (and BR) the VNE's rule server hands out for this line, when the scenario
+    /// gives one of its own; `None`: the rule of the VNE's table that covers `prefix`.
+    pub map_rule: Option<RuleAndBr>,
+}
+
+impl LineContract {
+    /// What the VNE's rule server answers for this line: the scenario's own rule, else the
+    /// VNE's table rule covering the prefix; `None` for DS-Lite or a prefix outside the table.
+    pub fn served_rule(&self) -> Option<RuleAndBr> {
+        match &self.map_rule {
+            Some(own) => Some(own.clone()),
+            None => self.vne.rule_for(&self.prefix).map(|r| r.rule_and_br()),
+        }
+    }
 }
 
 /// The default share of boots whose first NTP query goes unanswered. ASSUMPTION: one of the
@@ -84,17 +98,12 @@ pub struct LineContract {
 pub const DEFAULT_NTP_FIRST_QUERY_LOSS: f64 = 0.03;
 
 /// The End-user prefix a line of this VNE gets when a scenario names none:
-/// the domain reference's examples, inside each preset's rule.
+/// the domain reference's examples, inside each preset's table.
 pub fn default_prefix(vne: &VnePreset) -> Ipv6Prefix {
-    let addr = match (vne.name, vne.mechanism) {
+    let addr = match (vne.name, vne.rules().first()) {
         ("v6plus", _) => Ipv6Addr::new(0x240b, 0x10, 0x3f6c, 0xd400, 0, 0, 0, 0),
         ("ocn", _) => Ipv6Addr::new(0x2400, 0x4050, 0x123, 0x4500, 0, 0, 0, 0),
-        (
-            _,
-            Mechanism::MapE {
-                rules: [first, ..], ..
-            },
-        ) => first.ipv6_prefix.addr(),
+        (_, Some(first)) => first.rule.ipv6_prefix.addr(),
         // An NGN prefix of NTT East's block, for DS-Lite lines.
         _ => Ipv6Addr::new(0x2409, 0x10, 0x2520, 0xf100, 0, 0, 0, 0),
     };
@@ -243,8 +252,8 @@ impl Default for HgwSettings {
 /// A retail router's IPv4 settings.
 #[derive(Clone, Debug)]
 pub struct RouterSettings {
-    /// A MAP rule typed in by the user: no rule fetch at all.
-    pub static_rule: Option<MapRule>,
+    /// A MAP rule (and BR) typed in by the user: no rule fetch at all.
+    pub static_rule: Option<RuleAndBr>,
     pub rule_retry: Backoff,
 }
 

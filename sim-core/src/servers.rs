@@ -3,10 +3,13 @@
 //! it treats the next request; the exchange itself is real TCP
 //! ([`crate::fetch`]).
 
+use std::net::Ipv6Addr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::fetch::ServerBehaviour;
-use crate::mape::{Ipv6Prefix, MapRule, VnePreset};
+use crate::mape::MapRule;
+use crate::scenario::LineContract;
 use crate::time::SimDuration;
 
 /// A fault in force at a server.
@@ -123,18 +126,21 @@ impl Distributor {
 pub struct RuleAnswer {
     /// The Basic Mapping Rule for the CE's prefix.
     pub rule: MapRule,
-    /// The border relay's IPv6 address.
-    pub br: String,
+    /// The IPv6 address of the rule's border relay.
+    pub br: Ipv6Addr,
     /// How long the CE may keep the rule, in seconds.
     pub ttl: u64,
 }
 
 impl RuleAnswer {
-    /// The answer the VNE's server gives a CE of this prefix; `None` for DS-Lite or a prefix outside every rule.
-    pub fn for_line(vne: &VnePreset, prefix: &Ipv6Prefix) -> Option<RuleAnswer> {
+    /// The answer the VNE's server gives this line: the rule that covers its prefix (the
+    /// scenario's own rule for the line, else the VNE's table rule) and that rule's BR;
+    /// `None` for DS-Lite or a prefix outside every rule.
+    pub fn for_line(line: &LineContract) -> Option<RuleAnswer> {
+        let served = line.served_rule()?;
         Some(RuleAnswer {
-            rule: vne.rule_for(prefix)?.clone(),
-            br: vne.br()?.to_string(),
+            rule: served.rule,
+            br: served.br,
             // Japanese VNEs ask for a refetch after about 20 hours.
             ttl: 20 * 3600,
         })

@@ -34,6 +34,7 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
             ipv6_delivery: Ipv6Delivery::Pd,
             prefix: default_prefix(vne),
             ntp_first_query_loss: 0.0,
+            map_rule: None,
         },
         links: BTreeMap::new(),
         gateway: GatewaySpec {

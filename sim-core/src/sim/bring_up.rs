@@ -466,7 +466,7 @@ impl Simulation<'_> {
         let GatewayModel::RetailRouter(r) = &self.gateway.spec.model else {
             return None;
         };
-        let rule = r.static_rule.as_ref()?;
+        let rule = &r.static_rule.as_ref()?.rule;
         self.ipv4_from_rule(rule)
     }
 

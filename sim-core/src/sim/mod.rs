@@ -224,7 +224,7 @@ impl<'s> Simulation<'s> {
         let bundle_cached = matches!(&scenario.gateway.model, GatewayModel::Hgw(h) if h.bundle_cached);
         let ds_lite = matches!(line.vne.mechanism, Mechanism::DsLite { .. });
         let ce_addr = first_host(line.prefix.addr());
-        let rule_answer = RuleAnswer::for_line(line.vne, &line.prefix);
+        let rule_answer = RuleAnswer::for_line(line);
         let mut first_client = 0;
         let clients = scenario
             .lan

@@ -5,7 +5,7 @@
 //! next arrival) and its end. NAPT expiry costs no event at all: the table
 //! expires lazily on each call.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
 use crate::lan::Protocol;
@@ -212,6 +212,15 @@ impl Simulation<'_> {
         self.queue.push(self.now + length, Event::SessionEnd(end));
     }
 
+    /// The BR the gateway's MAP-E tunnel goes to: its static rule's, else the one the rule
+    /// server sent with the rule (the BR of the rule that covers the line's prefix).
+    fn tunnel_br(&self) -> Option<Ipv6Addr> {
+        match &self.gateway.spec.model {
+            GatewayModel::RetailRouter(r) if r.static_rule.is_some() => r.static_rule.as_ref().map(|s| s.br),
+            _ => self.rule_answer.as_ref().map(|a| a.br),
+        }
+    }
+
     /// Gives an IPv4 flow its translation: the gateway's NAPT under MAP-E, the AFTR under DS-Lite.
     fn translate(
         &mut self,
@@ -239,8 +248,8 @@ impl Simulation<'_> {
                 let mapping = napt
                     .open(now, protocol, internal, dest)
                     .map_err(TranslationDrop::Napt)?;
-                if let (Some(capture), Some(first), Some(br)) =
-                    (&mut self.capture, first, self.scenario.line.vne.br())
+                if let (Some(br), Some(first)) = (self.tunnel_br(), first)
+                    && let Some(capture) = &mut self.capture
                 {
                     let src = SocketAddrV4::new(config.ipv4_address(), mapping.external_port);
                     capture.add(
