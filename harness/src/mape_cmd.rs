@@ -151,6 +151,15 @@ fn by_hand_hint(uncovered: &Uncovered) -> String {
     }
 }
 
+/// When `prefix` is shorter than rules of the table that lie inside it: `compute`'s "too
+/// short" against one of them, rather than "outside the table".
+fn too_short(rules: &[TableRule], prefix: Ipv6Prefix) -> Option<MapeCmdError> {
+    let inside = map_rules::rule_inside(rules, &prefix)?;
+    mape::compute(prefix, &inside.rule, IidLayout::Draft03)
+        .err()
+        .map(MapeCmdError::Rule)
+}
+
 /// Where the rule came from.
 #[derive(Debug)]
 enum RuleSource {
@@ -253,11 +262,11 @@ fn validate(args: &MapeArgs) -> Result<Request, MapeCmdError> {
     let (rule, source) = match (preset, explicit) {
         (_, Some(rule)) => (rule, RuleSource::Explicit),
         (Some(preset), None) => {
-            let rule = preset
-                .rule_for(&prefix)
-                .ok_or_else(|| MapeCmdError::NoPresetRule {
+            let rule = preset.rule_for(&prefix).ok_or_else(|| {
+                too_short(preset.rules(), prefix).unwrap_or(MapeCmdError::NoPresetRule {
                     uncovered: Uncovered::new(Some(preset.name), prefix),
-                })?;
+                })
+            })?;
             let source = RuleSource::Table {
                 preset,
                 rule,
@@ -266,8 +275,10 @@ fn validate(args: &MapeArgs) -> Result<Request, MapeCmdError> {
             (rule.rule.clone(), source)
         }
         (None, None) => {
-            let rule = map_rules::find(&prefix).ok_or_else(|| MapeCmdError::NotInAnyTable {
-                uncovered: Uncovered::new(None, prefix),
+            let rule = map_rules::find(&prefix).ok_or_else(|| {
+                too_short(map_rules::all(), prefix).unwrap_or(MapeCmdError::NotInAnyTable {
+                    uncovered: Uncovered::new(None, prefix),
+                })
             })?;
             let preset = mape::vne_preset(rule.vne).ok_or_else(|| MapeCmdError::UnknownVne {
                 name: rule.vne.to_string(),
@@ -950,6 +961,22 @@ BR address      2001:380:a120::9
         let json = run_json(&RFC_EXAMPLE);
         assert_eq!(json["ipv4"], "192.0.2.18");
         assert!(json.get("vne").is_none());
+    }
+
+    #[test]
+    fn a_prefix_shorter_than_the_rules_of_its_block_is_too_short() {
+        for argv in [
+            &["--prefix", "2404:7a80::/29"][..],
+            &["--prefix", "2404:7a80::/29", "--vne", "v6plus"],
+        ] {
+            let err = run_err(argv);
+            assert_eq!(
+                err.to_string(),
+                "End-user prefix 2404:7a80::/29 is too short: the rule needs at least /56 (rule prefix /31 + 25 EA bits)"
+            );
+        }
+        let err = run_err(&["--prefix", "2404:7a80::/29", "--vne", "ocn"]);
+        assert!(matches!(err, MapeCmdError::NoPresetRule { .. }), "{err}");
     }
 
     #[test]

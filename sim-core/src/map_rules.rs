@@ -193,6 +193,12 @@ pub fn rule_among<'r>(rules: &'r [TableRule], prefix: &Ipv6Prefix) -> Option<&'r
         })
 }
 
+/// A rule among `rules` that lies inside `prefix`: the prefix is shorter than the rules
+/// of its block, and the error to give is "too short", not "outside the table".
+pub fn rule_inside<'r>(rules: &'r [TableRule], prefix: &Ipv6Prefix) -> Option<&'r TableRule> {
+    rules.iter().find(|r| prefix.contains(&r.rule.ipv6_prefix))
+}
+
 /// The rule of any VNE's table that covers `prefix`.
 pub fn find(prefix: &Ipv6Prefix) -> Option<&'static TableRule> {
     rule_among(all(), prefix)
@@ -451,6 +457,9 @@ mod tests {
         assert_eq!(find(&v6("2001:db8::/56")), None);
         // Shorter than every rule: not covered, though it holds some.
         assert_eq!(find(&v6("240b::/16")), None);
+        let inside = rule_inside(all(), &v6("240b::/16")).expect("JPNE's rules");
+        assert_eq!(inside.rule.ipv6_prefix, v6("240b:10::/31"));
+        assert_eq!(rule_inside(all(), &v6("240b:10:3f6c:d400::/56")), None);
 
         let near = nearest(all(), &v6("240b:14::/56"), 3);
         assert_eq!(

@@ -751,10 +751,14 @@ impl VnePreset {
                 aftr_name,
             }),
             Mechanism::MapE { iid } => {
-                let rule = self.rule_for(&prefix).ok_or(MapeError::NoRuleForPrefix {
-                    prefix,
-                    vne: self.name,
-                })?;
+                // A prefix shorter than the rules of its block gets `compute`'s "too short".
+                let rule = self
+                    .rule_for(&prefix)
+                    .or_else(|| map_rules::rule_inside(self.rules(), &prefix))
+                    .ok_or(MapeError::NoRuleForPrefix {
+                        prefix,
+                        vne: self.name,
+                    })?;
                 compute(prefix, &rule.rule, iid)
             }
         }
@@ -1293,6 +1297,11 @@ mod tests {
                 vne: "v6plus"
             })
         );
+        // Shorter than the rules of its block: too short, not outside the table.
+        assert!(matches!(
+            v6plus.compute(v6("2404:7a80::/29")),
+            Err(MapeError::PrefixTooShort { needed: 56, .. })
+        ));
         // BIGLOBE's blocks are in the v6plus table, with BIGLOBE's BRs.
         let west = v6plus.rule_for(&v6("2404:7a84:1:100::/56")).expect("covered");
         assert_eq!(west.br, addr6("2001:260:700:1::1:276"));
