@@ -232,6 +232,7 @@ impl<'s> Simulation<'s> {
             .map(|g| {
                 let state = ClientState::new(
                     streams.rng(StreamId::named("lan").child(g.profile as u64)),
+                    g.model.weekly_rates(g.count),
                     first_client,
                     g.count,
                 );
