@@ -58,7 +58,7 @@ pub struct RunRecord {
 pub struct RunStats {
     /// Engine events processed.
     pub events: u64,
-    /// Wall time of the run divided by its events.
+    /// CPU time (wall time where there is none) of the run divided by its events.
     pub ns_per_event: f64,
     /// The most events pending at once, and the mean an event saw.
     pub peak_pending: u64,
