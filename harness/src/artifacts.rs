@@ -31,6 +31,8 @@ pub struct Collect {
     pub trace: bool,
     pub pcap: bool,
     pub device_log: bool,
+    /// The run's engine statistics and times (`--stats`).
+    pub stats: bool,
 }
 
 /// The artifacts of one run.
@@ -49,6 +51,7 @@ impl ArtifactOptions {
             trace,
             pcap: self.pcap.is_some(),
             device_log: self.device_log.is_some(),
+            stats: false,
         }
     }
 }

@@ -187,6 +187,10 @@ pub struct RunArgs {
     pub artifacts: crate::artifacts::ArtifactOptions,
     #[command(flatten)]
     pub output: OutputOptions,
+    /// Report what each run cost: engine events, ns per event, peak and mean pending events,
+    /// sessions, wall and CPU time (a `stats` line per run; `"stats"` in --json records)
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Args)]

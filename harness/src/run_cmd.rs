@@ -32,6 +32,11 @@ pub fn load_selection(
         }
         exit::BAD_INPUT
     })?;
+    for scenario in &loaded {
+        if let Some(warning) = crate::scenario_file::slow_warning(scenario) {
+            let _ = writeln!(err, "warning: {warning}");
+        }
+    }
     Ok(loaded.into_iter().map(Arc::new).collect())
 }
 
@@ -128,7 +133,10 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
-    let collect = args.artifacts.collect(with_trace);
+    let collect = Collect {
+        stats: args.stats,
+        ..args.artifacts.collect(with_trace)
+    };
     let outputs = match execute_jobs(jobs, &args.run, &args.output, collect, env, err) {
         Ok(o) => o,
         Err(code) => return code,
@@ -271,7 +279,8 @@ pub fn merge_records(mut records: Vec<RunRecord>) -> Result<(Vec<RunRecord>, usi
     for r in records {
         match merged.last() {
             Some(last) if last.sort_key() == r.sort_key() => {
-                if *last != r {
+                // Run statistics (`--stats`) differ from run to run; the results may not.
+                if last.without_stats() != r.without_stats() {
                     return Err(format!(
                         "{} (seed {}) appears twice with different results (digests {} and {}): \
                          were the shards run with different fletsim versions or options?",

@@ -17,6 +17,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde_saphyr::Spanned;
 
 use reports::sweep::{Share, split_share};
+use sim_core::cost::CostEstimate;
 use sim_core::expect::Expectation;
 use sim_core::hazard::Hazard;
 use sim_core::lan::ProfileModel;
@@ -68,6 +69,8 @@ pub struct LoadedScenario {
     pub expectations: Vec<ScenarioExpectation>,
     /// The `--set` overrides applied, as typed (`PATH=VALUE`), for the reproduce command.
     pub overrides: Vec<String>,
+    /// What a run is expected to cost (a scenario over its event limit is refused at load).
+    pub cost: CostEstimate,
 }
 
 /// One line of `expect:`: an expectation, and for `… for P% of seeds` the share of seeds it must hold for.
@@ -654,6 +657,10 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         faults,
         aftr: validate_aftr(&cx, &raw.aftr)?,
     };
+    let cost = sim_core::cost::estimate(&scenario);
+    if cost.over_limit() {
+        return Err(over_limit_error(file, &cost));
+    }
     let shape = sim_core::shape_of_outcome(&scenario);
     let expectations = raw
         .expect
@@ -680,6 +687,53 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         scenario,
         expectations,
         overrides: Vec::new(),
+        cost,
+    })
+}
+
+/// A scenario whose expected events pass its limit: the numbers, the largest source, what to change.
+fn over_limit_error(file: &Path, cost: &CostEstimate) -> ScenarioError {
+    use sim_core::cost::count;
+    let (path, cause) = match cost.largest() {
+        Some(part) => (
+            part.field.clone(),
+            format!(
+                "; most of them from {} ({} events): {}",
+                part.what,
+                count(part.events),
+                part.advice
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
+    ScenarioError {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        path,
+        message: format!(
+            "a run would take about {} engine events, more than this scenario's limit of {} \
+             (the run would stop with an error){cause}",
+            count(cost.events),
+            count(cost.limit as f64),
+        ),
+    }
+}
+
+/// The warning for a scenario that will take long, with its numbers (`None` when it will not).
+pub fn slow_warning(loaded: &LoadedScenario) -> Option<String> {
+    use sim_core::cost::count;
+    let cost = &loaded.cost;
+    cost.is_slow().then(|| {
+        let cause = cost
+            .largest()
+            .map_or_else(String::new, |p| format!("; most of them from {}", p.what));
+        format!(
+            "{}: a run will take about {} engine events and {:.0} s of CPU{cause}",
+            loaded.file.display(),
+            count(cost.events),
+            cost.cpu_seconds,
+        )
     })
 }
 

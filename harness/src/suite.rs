@@ -220,7 +220,9 @@ pub fn run_collecting(
     if collect.pcap {
         sim.capture_packets();
     }
+    let clock = RunClock::start();
     sim.run_until(sim.end(), observer)?;
+    let stats = collect.stats.then(|| clock.stats(sim.engine_stats()));
     let outcome = sim.outcome();
     let artifacts = Artifacts {
         capture: sim.take_capture(),
@@ -253,8 +255,67 @@ pub fn run_collecting(
         digest: outcome.trace.digest.clone(),
         expectations,
         outcome,
+        stats,
     };
     Ok((record, artifacts))
+}
+
+/// Times one run for `--stats`: wall time, and the CPU time of the thread that runs it.
+struct RunClock {
+    #[allow(
+        clippy::disallowed_types,
+        reason = "--stats reports times; they never reach an outcome"
+    )]
+    wall: std::time::Instant,
+    cpu: Option<std::time::Duration>,
+}
+
+impl RunClock {
+    #[allow(
+        clippy::disallowed_types,
+        reason = "--stats reports times; they never reach an outcome"
+    )]
+    fn start() -> RunClock {
+        RunClock {
+            wall: std::time::Instant::now(),
+            cpu: thread_cpu_time(),
+        }
+    }
+
+    fn stats(&self, engine: sim_core::EngineStats) -> reports::RunStats {
+        let wall = self.wall.elapsed();
+        let cpu = self
+            .cpu
+            .zip(thread_cpu_time())
+            .map(|(start, end)| end.saturating_sub(start).as_secs_f64());
+        // CPU time when there is one: on a shared machine the wall clock counts other processes' turns.
+        let busy = cpu.unwrap_or(wall.as_secs_f64());
+        reports::RunStats {
+            events: engine.events,
+            ns_per_event: busy * 1e9 / engine.events.max(1) as f64,
+            peak_pending: engine.peak_pending,
+            mean_pending: engine.mean_pending,
+            sessions: engine.sessions,
+            wall_seconds: wall.as_secs_f64(),
+            cpu_seconds: cpu,
+        }
+    }
+}
+
+/// CPU time used so far by the calling thread (`None` where the platform does not say).
+fn thread_cpu_time() -> Option<std::time::Duration> {
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        Some(std::time::Duration::new(
+            u64::try_from(t.tv_sec).ok()?,
+            u32::try_from(t.tv_nsec).ok()?,
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// Writes the trace of a run as text, dated by the scenario's calendar.

@@ -515,3 +515,39 @@ fn the_reproduce_command_repeats_the_overrides() {
     let plain = fletsim(&["run", "scenarios/hgw-v6plus-bring-up.yaml", "--json", "-"]);
     assert!(!stdout(&plain).contains("\"overrides\""));
 }
+
+#[test]
+fn stats_are_reported_only_when_asked_for() {
+    let file = scenario("telework-home-workday.yaml");
+    let file = file.to_str().expect("utf-8 path");
+    let plain = fletsim(&["run", file, "--json", "-"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert!(!stdout(&plain).contains("\"stats\""), "no stats without --stats");
+
+    let with = fletsim(&["run", file, "--json", "-", "--stats"]);
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    let record: serde_json::Value = serde_json::from_str(stdout(&with).trim()).expect("one JSON record");
+    let stats = &record["stats"];
+    let events = stats["events"].as_u64().expect("events");
+    // Two events a session, plus the bring-up.
+    let sessions = stats["sessions"].as_u64().expect("sessions");
+    assert!(
+        sessions > 1000 && events > 2 * sessions - 100 && events < 2 * sessions + 1000,
+        "{stats}"
+    );
+    assert!(stats["peak_pending"].as_u64().expect("peak") >= 2, "{stats}");
+    assert!(stats["ns_per_event"].as_f64().expect("ns") > 0.0, "{stats}");
+    assert!(stats["wall_seconds"].as_f64().expect("wall") > 0.0, "{stats}");
+    // The outcome and digest are those of the run without --stats.
+    let plain: serde_json::Value = serde_json::from_str(stdout(&plain).trim()).expect("one JSON record");
+    assert_eq!(record["outcome"], plain["outcome"]);
+    assert_eq!(record["digest"], plain["digest"]);
+
+    // The human report gets a stats line per run (on stderr here: stdout has the JSON).
+    let human = fletsim(&["run", file, "--stats"]);
+    let text = stdout(&human);
+    assert!(
+        text.contains("      stats: ") && text.contains(" events, ") && text.contains(" ns/event, peak "),
+        "{text}"
+    );
+}

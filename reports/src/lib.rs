@@ -47,6 +47,48 @@ pub struct RunRecord {
     pub digest: String,
     pub expectations: Vec<ExpectationResult>,
     pub outcome: Outcome,
+    /// What the run cost (`fletsim run --stats` only: times differ from run to run,
+    /// so they are never part of an outcome, a digest or a snapshot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<RunStats>,
+}
+
+/// What one run cost: engine events and the time they took.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Engine events processed.
+    pub events: u64,
+    /// CPU time (wall time where there is none) of the run divided by its events.
+    pub ns_per_event: f64,
+    /// The most events pending at once, and the mean an event saw.
+    pub peak_pending: u64,
+    pub mean_pending: f64,
+    /// LAN sessions attempted.
+    pub sessions: u64,
+    /// The run's wall time and the CPU time of its thread, in seconds
+    /// (the CPU time is absent where the platform does not give it).
+    pub wall_seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+}
+
+impl RunStats {
+    /// One line for the terminal: `1,234,567 events, 61 ns/event, …`.
+    pub fn summary(&self) -> String {
+        use sim_core::cost::thousands;
+        let cpu = self
+            .cpu_seconds
+            .map_or_else(String::new, |c| format!(", cpu {c:.3} s"));
+        format!(
+            "{} events, {:.0} ns/event, peak {} pending (mean {:.1}), {} sessions, wall {:.3} s{cpu}",
+            thousands(self.events),
+            self.ns_per_event,
+            thousands(self.peak_pending),
+            self.mean_pending,
+            thousands(self.sessions),
+            self.wall_seconds,
+        )
+    }
 }
 
 /// One expectation and what the run showed.
@@ -76,6 +118,14 @@ impl RunRecord {
             command.push_str(&format!(" --set {}", shell_quote(o)));
         }
         command
+    }
+
+    /// The record without its run statistics: what two runs of the same scenario and seed share.
+    pub fn without_stats(&self) -> RunRecord {
+        RunRecord {
+            stats: None,
+            ..self.clone()
+        }
     }
 
     /// The expectations that failed this run (share expectations excluded).

@@ -100,6 +100,9 @@ pub fn write_run(
         o.gateway.boots,
         o.gateway.stuck_at,
     )?;
+    if let Some(stats) = &r.stats {
+        writeln!(out, "      stats: {}", stats.summary())?;
+    }
     for e in &r.expectations {
         match (e.passed, e.share.is_some()) {
             (false, false) => writeln!(

@@ -296,6 +296,33 @@ fn validate(spec: &FetchSpec) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// The four socket buffers of one exchange.
+struct SocketBuffers {
+    client_rx: Vec<u8>,
+    client_tx: Vec<u8>,
+    server_rx: Vec<u8>,
+    server_tx: Vec<u8>,
+}
+
+impl SocketBuffers {
+    fn new() -> SocketBuffers {
+        SocketBuffers {
+            client_rx: vec![0; CLIENT_RX_BUFFER],
+            client_tx: vec![0; CLIENT_TX_BUFFER],
+            server_rx: vec![0; SERVER_RX_BUFFER],
+            server_tx: vec![0; SERVER_TX_BUFFER],
+        }
+    }
+}
+
+thread_local! {
+    /// Socket buffers kept from one fetch to the next on this thread: zeroing half a
+    /// megabyte for every fetch cost more than a small fetch itself. Reuse changes
+    /// nothing: a socket's ring buffer reads only bytes written into it since it was
+    /// made, never what an earlier fetch left there.
+    static SPARE_BUFFERS: std::cell::RefCell<Option<SocketBuffers>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Sets up both stacks and runs the event loop; returns the result and the instant it was decided.
 fn exchange(
     spec: &FetchSpec,
@@ -304,6 +331,32 @@ fn exchange(
     server_seed: u64,
     client_port: u16,
     max_rounds: u32,
+) -> (FetchResult, Instant) {
+    let mut buffers = SPARE_BUFFERS
+        .with(|spare| spare.borrow_mut().take())
+        .unwrap_or_else(SocketBuffers::new);
+    let result = exchange_with(
+        spec,
+        link,
+        client_seed,
+        server_seed,
+        client_port,
+        max_rounds,
+        &mut buffers,
+    );
+    SPARE_BUFFERS.with(|spare| *spare.borrow_mut() = Some(buffers));
+    result
+}
+
+/// [`exchange`] over the given socket buffers.
+fn exchange_with(
+    spec: &FetchSpec,
+    link: &mut Link<'_>,
+    client_seed: u64,
+    server_seed: u64,
+    client_port: u16,
+    max_rounds: u32,
+    buffers: &mut SocketBuffers,
 ) -> (FetchResult, Instant) {
     let timeout_ns = spec.timeout.as_nanos();
     let Some(mut client_if) = interface(
@@ -324,7 +377,7 @@ fn exchange(
     };
 
     let mut client_set = SocketSet::new(vec![]);
-    let client_handle = client_set.add(socket(CLIENT_RX_BUFFER, CLIENT_TX_BUFFER));
+    let client_handle = client_set.add(socket(&mut buffers.client_rx, &mut buffers.client_tx));
     let remote = (IpAddress::Ipv6(spec.server_addr), spec.server_port);
     if client_set
         .get_mut::<tcp::Socket>(client_handle)
@@ -339,7 +392,7 @@ fn exchange(
     let server_handle: Option<SocketHandle> = match spec.behaviour {
         ServerBehaviour::Refuse => None,
         _ => {
-            let h = server_set.add(socket(SERVER_RX_BUFFER, SERVER_TX_BUFFER));
+            let h = server_set.add(socket(&mut buffers.server_rx, &mut buffers.server_tx));
             if server_set
                 .get_mut::<tcp::Socket>(h)
                 .listen(spec.server_port)
@@ -417,11 +470,8 @@ fn interface(dev: &mut End<'_, '_>, addr: Ipv6Address, peer: Ipv6Address, seed: 
 }
 
 /// A TCP socket with every behaviour-shaping option set explicitly.
-fn socket(rx: usize, tx: usize) -> tcp::Socket<'static> {
-    let mut s = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![0; rx]),
-        tcp::SocketBuffer::new(vec![0; tx]),
-    );
+fn socket<'b>(rx: &'b mut [u8], tx: &'b mut [u8]) -> tcp::Socket<'b> {
+    let mut s = tcp::Socket::new(tcp::SocketBuffer::new(rx), tcp::SocketBuffer::new(tx));
     // Cargo feature unification could switch smoltcp's default to Cubic; fix it.
     s.set_congestion_control(tcp::CongestionControl::None);
     s.set_ack_delay(Some(ACK_DELAY));

@@ -209,35 +209,78 @@ impl ProfileModel {
 }
 
 use crate::rng::{exponential, unit, unit_exponential};
+use crate::time::ceil_to_u64;
 
 const HOUR_NS: u64 = 3_600_000_000_000;
+const HOURS_PER_WEEK: usize = 7 * 24;
+const WEEK_NS: u64 = HOURS_PER_WEEK as u64 * HOUR_NS;
 
-/// The next arrival after `now` of a Poisson process whose rate (events per
-/// hour) is constant within each calendar hour and given by `rate_in_hour`;
-/// `None` if it falls after `horizon`. Exact: one unit-exponential draw is
-/// spent across the hours, so a silent night costs a few loop turns, not draws.
+/// A group's session arrival rate in each hour of the week (Monday 00:00 first),
+/// per nanosecond: computed once per group, so an arrival never converts a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeeklyRates {
+    per_ns: [f64; HOURS_PER_WEEK],
+}
+
+impl WeeklyRates {
+    /// `rate_in_hour(weekday, hour)` sessions an hour (weekday 0 = Monday), for every hour of the week.
+    pub fn new(rate_in_hour: impl Fn(u8, u8) -> f64) -> WeeklyRates {
+        WeeklyRates {
+            per_ns: std::array::from_fn(|i| {
+                rate_in_hour((i / 24) as u8, (i % 24) as u8).max(0.0) / HOUR_NS as f64
+            }),
+        }
+    }
+
+    /// Sessions per hour in each hour of the week (the inverse of [`WeeklyRates::new`]).
+    pub fn per_hour(&self) -> impl Iterator<Item = f64> + '_ {
+        self.per_ns.iter().map(|r| r * HOUR_NS as f64)
+    }
+}
+
+impl ProfileModel {
+    /// The arrival rates of `count` clients of this profile, hour by hour over a week.
+    pub fn weekly_rates(&self, count: u32) -> WeeklyRates {
+        let rate = self.busy_hour_sessions * count as f64;
+        WeeklyRates::new(|weekday, hour| {
+            let curve = if weekday >= 5 {
+                &self.weekend
+            } else {
+                &self.weekday
+            };
+            rate * curve[hour as usize]
+        })
+    }
+}
+
+/// The next arrival after `now` of a Poisson process whose rate is constant
+/// within each calendar hour and given by `rates`; `None` if it falls after
+/// `horizon`. Exact: one unit-exponential draw is spent across the hours, so
+/// a silent night costs a few loop turns, not draws.
 pub fn next_arrival(
     now: SimTime,
     horizon: SimTime,
     calendar: &Calendar,
     rng: &mut SimRng,
-    rate_in_hour: impl Fn(SimTime) -> f64,
+    rates: &WeeklyRates,
 ) -> Option<SimTime> {
     let mut budget = unit_exponential(rng);
-    let offset_ns = (calendar.start_unix_seconds().rem_euclid(3600) as u64) * 1_000_000_000;
+    let in_week = (calendar.week_offset_nanos() + now.as_nanos()) % WEEK_NS;
+    let mut hour = (in_week / HOUR_NS) as usize;
     let mut t = now;
+    // The end of the calendar hour that contains t.
+    let mut hour_end = SimTime::from_nanos(t.as_nanos() + (HOUR_NS - in_week % HOUR_NS));
     while t < horizon {
-        // The end of the calendar hour that contains t.
-        let into_hour = (t.as_nanos() + offset_ns) % HOUR_NS;
-        let hour_end = SimTime::from_nanos(t.as_nanos() + (HOUR_NS - into_hour));
-        let per_ns = rate_in_hour(t).max(0.0) / HOUR_NS as f64;
+        let per_ns = rates.per_ns[hour];
         let span = hour_end.since(t).as_nanos() as f64;
         if per_ns > 0.0 && budget <= per_ns * span {
-            let at = t + SimDuration::from_nanos((budget / per_ns).ceil() as u64);
+            let at = t + SimDuration::from_nanos(ceil_to_u64(budget / per_ns));
             return (at <= horizon).then_some(at);
         }
         budget -= per_ns * span;
         t = hour_end;
+        hour_end = SimTime::from_nanos(t.as_nanos() + HOUR_NS);
+        hour = (hour + 1) % HOURS_PER_WEEK;
     }
     None
 }
@@ -257,14 +300,13 @@ mod tests {
     fn arrivals_follow_the_hourly_rate() {
         let cal = calendar();
         let model = ProfileModel::of(ClientProfile::TeleworkPc);
+        let rates = model.weekly_rates(1);
         let mut rng = Streams::new(7).rng(StreamId::named("lan-test"));
         let horizon = SimTime::ZERO + SimDuration::from_days(5);
         let mut by_hour = [0u32; 24];
         let mut t = SimTime::ZERO;
         let mut n = 0;
-        while let Some(next) = next_arrival(t, horizon, &cal, &mut rng, |at| {
-            model.busy_hour_sessions * model.activity(&cal, at)
-        }) {
+        while let Some(next) = next_arrival(t, horizon, &cal, &mut rng, &rates) {
             by_hour[cal.at(next).hour as usize] += 1;
             t = next;
             n += 1;
@@ -290,9 +332,38 @@ mod tests {
         let mut rng = Streams::new(1).rng(StreamId::named("x"));
         let horizon = SimTime::ZERO + SimDuration::from_days(30);
         assert_eq!(
-            next_arrival(SimTime::ZERO, horizon, &cal, &mut rng, |_| 0.0),
+            next_arrival(
+                SimTime::ZERO,
+                horizon,
+                &cal,
+                &mut rng,
+                &WeeklyRates::new(|_, _| 0.0)
+            ),
             None
         );
+    }
+
+    /// The weekly table gives each instant the rate of its calendar hour, as `activity` dates it.
+    #[test]
+    fn weekly_rates_follow_the_calendar() {
+        for start in [
+            "2021-04-19 00:30:00",
+            "2021-07-17 13:59:59",
+            "2020-02-29 23:00:00",
+        ] {
+            let cal = Calendar::new(CivilDateTime::parse(start).expect("a date"));
+            let model = ProfileModel::of(ClientProfile::Phone);
+            let per_hour: Vec<f64> = model.weekly_rates(3).per_hour().collect();
+            for minutes in (0..20_000).step_by(37) {
+                let t = SimTime::ZERO + SimDuration::from_mins(minutes);
+                let hour_of_week = ((cal.week_offset_nanos() + t.as_nanos()) % WEEK_NS / HOUR_NS) as usize;
+                let want = 3.0 * model.busy_hour_sessions * model.activity(&cal, t);
+                assert!(
+                    (per_hour[hour_of_week] - want).abs() < 1e-9,
+                    "{start} +{minutes}m"
+                );
+            }
+        }
     }
 
     #[test]

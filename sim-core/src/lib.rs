@@ -6,6 +6,7 @@
 //! - [`time`]: simulated time (u64 ns) and the calendar that dates it.
 //! - [`rng`]: one ChaCha20 stream per component, all from the scenario seed.
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
+//! - [`cost`]: a scenario's expected engine events and CPU time, and its event limit.
 //! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).
 //! - [`mape`]: RFC 7597 arithmetic and the VNE presets.
 //! - [`map_rules`]: the VNEs' public MAP rule tables (`data/map-rules.csv`), each rule with its BR.
@@ -25,6 +26,7 @@
 //! - [`expect`]: expectations over outcome paths (`ipv4.first_up <= 3m`).
 //! - [`stats`]: pure statistics (KS, chi-square, Wilson) for comparing fault times with a log.
 
+pub mod cost;
 pub mod device_log;
 pub mod engine;
 pub mod expect;
@@ -48,7 +50,7 @@ pub mod trace;
 
 pub use outcome::Outcome;
 pub use scenario::Scenario;
-pub use sim::{RunError, Simulation};
+pub use sim::{EngineStats, RunError, Simulation};
 
 /// The JSON shape of this scenario's outcome (values are those at time zero),
 /// for checking expectation paths before a run.

@@ -26,8 +26,10 @@ pub mod limits {
     pub const MAX_CLIENTS: u32 = 10_000;
     /// Most sessions per hour one client may open.
     pub const MAX_SESSIONS_PER_HOUR: f64 = 100_000.0;
-    /// Most events one run may process before it stops with an error.
-    pub const MAX_EVENTS: u64 = 200_000_000;
+    /// Most events any run may process before it stops with an error (about ten
+    /// minutes of one core). A run's own limit is usually lower: it scales with
+    /// what the scenario's models can produce ([`crate::cost::event_limit`]).
+    pub const MAX_EVENTS: u64 = 4_000_000_000;
 }
 
 /// One scenario, ready to run.

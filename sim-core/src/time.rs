@@ -53,7 +53,7 @@ impl SimDuration {
         if s.is_nan() || s <= 0.0 {
             SimDuration(0)
         } else {
-            SimDuration((s * 1e9).round().min(u64::MAX as f64) as u64)
+            SimDuration(round_to_u64(s * 1e9))
         }
     }
     pub const fn as_nanos(self) -> u64 {
@@ -127,6 +127,36 @@ impl SimDuration {
         }
         Ok(SimDuration(total as u64))
     }
+}
+
+/// Below this every `f64` is a whole number.
+const F64_INTEGERS_FROM: f64 = 4_503_599_627_370_496.0; // 2^52
+
+/// `x.round() as u64` (halves away from zero, saturating; NaN and negatives give 0), with
+/// integer steps only: x86-64's baseline has no rounding instruction, so `f64::round`
+/// is a call into the C library, and this is on every exponential draw's path.
+pub fn round_to_u64(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        return 0;
+    }
+    if x >= F64_INTEGERS_FROM {
+        return x as u64;
+    }
+    let whole = x as u64;
+    // Exact: both are below 2^52.
+    if x - whole as f64 >= 0.5 { whole + 1 } else { whole }
+}
+
+/// `x.ceil() as u64` (saturating; NaN and negatives give 0), with integer steps only.
+pub fn ceil_to_u64(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        return 0;
+    }
+    if x >= F64_INTEGERS_FROM {
+        return x as u64;
+    }
+    let whole = x as u64;
+    if (whole as f64) < x { whole + 1 } else { whole }
 }
 
 /// `number` (decimal, at most one dot) times `per`, exactly, in nanoseconds.
@@ -429,6 +459,13 @@ impl Calendar {
     pub fn hour_of_day(&self, t: SimTime) -> u8 {
         self.at(t).hour
     }
+    /// Nanoseconds from the Monday 00:00 before the start to the start: with it, the hour of
+    /// the week of an instant is `(offset + t) % WEEK / HOUR`, with no date conversion.
+    pub fn week_offset_nanos(&self) -> u64 {
+        // 1970-01-01 was a Thursday: the Monday before it began three days earlier.
+        let secs = (self.start_unix + 3 * 86_400).rem_euclid(7 * 86_400);
+        secs as u64 * 1_000_000_000
+    }
     /// Seconds since 1970 (of the local clock) at the scenario's start.
     pub fn start_unix_seconds(&self) -> i64 {
         self.start_unix
@@ -485,6 +522,63 @@ mod tests {
             let d = SimDuration::from_nanos(ns);
             assert_eq!(d.to_string(), text);
             assert_eq!(SimDuration::parse(text), Ok(d));
+        }
+    }
+
+    #[test]
+    fn integer_rounding_matches_the_float_functions() {
+        let mut x = 1e-9_f64;
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            -1.5,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            f64::NAN,
+            1e300,
+        ];
+        cases.extend([
+            F64_INTEGERS_FROM - 0.5,
+            F64_INTEGERS_FROM,
+            1.8e19,
+            2e19,
+            f64::INFINITY,
+        ]);
+        while x < 1e20 {
+            cases.extend([x, x * 1.000_000_1, x + 0.5, (x * 3.0).floor() + 0.5]);
+            x *= 1.37;
+        }
+        for x in cases {
+            // `from_secs_f64` keeps NaN away from the float expression (its `min` would make it the maximum).
+            if !x.is_nan() {
+                assert_eq!(round_to_u64(x), x.round().min(u64::MAX as f64) as u64, "{x}");
+            }
+            assert_eq!(ceil_to_u64(x), x.ceil() as u64, "{x}");
+        }
+    }
+
+    #[test]
+    fn the_week_offset_gives_the_weekday_and_hour() {
+        for start in [
+            "2021-04-19 00:00:00",
+            "2021-07-18 19:21:11",
+            "1969-12-31 23:59:59",
+            "0001-01-01",
+        ] {
+            let cal = Calendar::new(CivilDateTime::parse(start).expect("a date"));
+            for hours in [0u64, 1, 5, 23, 24, 100, 167, 168, 1000, 26_000] {
+                let t = SimTime::ZERO + SimDuration::from_hours(hours) + SimDuration::from_secs(1234);
+                let at = cal.at(t);
+                let hour_of_week =
+                    (cal.week_offset_nanos() + t.as_nanos()) % (168 * 3_600_000_000_000) / 3_600_000_000_000;
+                assert_eq!(
+                    hour_of_week,
+                    at.weekday() as u64 * 24 + at.hour as u64,
+                    "{start} +{hours}h"
+                );
+            }
         }
     }
 

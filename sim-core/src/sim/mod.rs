@@ -22,9 +22,7 @@ use crate::outcome::{
     RebootCounts, TraceSummary,
 };
 use crate::rng::{SimRng, StreamId, Streams};
-use crate::scenario::{
-    ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario, limits,
-};
+use crate::scenario::{ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario};
 use crate::servers::{Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault};
 use crate::time::{Calendar, SimDuration, SimTime};
 use crate::trace::{BootCause, FetchEnd, FetchTarget, Step, TraceEvent};
@@ -207,6 +205,21 @@ pub struct Simulation<'s> {
     phase_marks: Vec<PhaseMark>,
     rng_ntp: SimRng,
     events: u64,
+    /// The most events this run may process ([`crate::cost::event_limit`]).
+    event_limit: u64,
+}
+
+/// What a run cost the engine so far: never part of an outcome or a digest.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EngineStats {
+    /// Events processed.
+    pub events: u64,
+    /// The most events that were pending at once.
+    pub peak_pending: u64,
+    /// The mean number of pending events an event saw when it was popped.
+    pub mean_pending: f64,
+    /// LAN sessions attempted.
+    pub sessions: u64,
 }
 
 impl<'s> Simulation<'s> {
@@ -232,6 +245,7 @@ impl<'s> Simulation<'s> {
             .map(|g| {
                 let state = ClientState::new(
                     streams.rng(StreamId::named("lan").child(g.profile as u64)),
+                    g.model.weekly_rates(g.count),
                     first_client,
                     g.count,
                 );
@@ -276,6 +290,7 @@ impl<'s> Simulation<'s> {
             phase_marks: Vec::new(),
             rng_ntp: streams.rng(StreamId::named("ntp")),
             events: 0,
+            event_limit: crate::cost::event_limit(scenario),
         };
         let mut uses_load = false;
         for (i, fault) in scenario.faults.iter().enumerate() {
@@ -339,6 +354,16 @@ impl<'s> Simulation<'s> {
         self.end
     }
 
+    /// The engine's counters so far (events, pending events, sessions).
+    pub fn engine_stats(&self) -> EngineStats {
+        EngineStats {
+            events: self.events,
+            peak_pending: self.queue.peak_len() as u64,
+            mean_pending: self.queue.mean_len(),
+            sessions: self.clients.iter().map(|c| c.outcome.attempted).sum(),
+        }
+    }
+
     /// The time of the next event, if it falls within the run.
     pub fn next_event_time(&self) -> Option<SimTime> {
         self.queue.peek_time().filter(|t| *t <= self.end)
@@ -359,9 +384,9 @@ impl<'s> Simulation<'s> {
             let Some((t, event)) = self.queue.pop() else { break };
             self.now = t;
             self.events += 1;
-            if self.events > limits::MAX_EVENTS {
+            if self.events > self.event_limit {
                 return Err(RunError::TooManyEvents {
-                    limit: limits::MAX_EVENTS,
+                    limit: self.event_limit,
                     at: t,
                 });
             }

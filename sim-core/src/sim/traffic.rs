@@ -8,7 +8,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
-use crate::lan::Protocol;
+use crate::lan::{Protocol, WeeklyRates};
 use crate::napt::{Endpoint, MappingId, NaptDrop};
 use crate::packet::{self, FirstPacket};
 use crate::rng::unit;
@@ -44,6 +44,8 @@ pub(super) struct SessionEnd {
 #[derive(Debug)]
 pub(super) struct ClientState {
     pub rng: SimRng,
+    /// The group's session arrival rate in each hour of the week.
+    pub rates: WeeklyRates,
     /// Index of the group's first client among all LAN clients (for addresses).
     pub first_client: u32,
     pub next_port: Vec<u16>,
@@ -76,9 +78,10 @@ fn destination(profile: ClientProfile, index: u32, protocol: Protocol) -> Endpoi
 }
 
 impl ClientState {
-    pub(super) fn new(rng: SimRng, first_client: u32, count: u32) -> ClientState {
+    pub(super) fn new(rng: SimRng, rates: WeeklyRates, first_client: u32, count: u32) -> ClientState {
         ClientState {
             rng,
+            rates,
             first_client,
             // Spread the clients' ephemeral ports so they do not march in step.
             next_port: (0..count)
@@ -109,13 +112,9 @@ impl Simulation<'_> {
         if spec.count == 0 {
             return;
         }
-        let calendar = self.calendar;
-        let rate = spec.model.busy_hour_sessions * spec.count as f64;
-        let model = &spec.model;
         let client = &mut self.clients[group as usize];
-        let next = crate::lan::next_arrival(self.now, self.end, &calendar, &mut client.rng, |t| {
-            rate * model.activity(&calendar, t)
-        });
+        let next =
+            crate::lan::next_arrival(self.now, self.end, &self.calendar, &mut client.rng, &client.rates);
         if let Some(at) = next {
             self.queue.push(at, Event::SessionStart { group });
         }

@@ -1,0 +1,194 @@
+//! The load-time cost estimate: close to what the shipped scenarios really take,
+//! and a refusal (exit 2, with the numbers and what to change) for scenarios that
+//! would pass their event limit, before they run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{arg, fletsim, stderr, temp_dir};
+use harness::scenario_file;
+use sim_core::Simulation;
+use sim_core::sim::NoObserver;
+
+fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("a folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            shipped(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn estimates_are_close_to_the_events_of_the_shipped_runs() {
+    let mut files = Vec::new();
+    shipped(&common::root().join("scenarios"), &mut files);
+    assert!(files.len() > 20);
+    for file in files {
+        let loaded = scenario_file::load(&file).expect("a shipped scenario loads");
+        let mut sim = Simulation::new(&loaded.scenario);
+        sim.run_until(sim.end(), &mut NoObserver).expect("runs");
+        let actual = sim.engine_stats().events as f64;
+        let estimated = loaded.cost.events;
+        assert!(
+            (estimated - actual).abs() <= 0.15 * actual + 500.0,
+            "{}: estimated {estimated:.0} events, the run took {actual}",
+            file.display()
+        );
+        assert!(actual < loaded.cost.limit as f64, "{}", file.display());
+        assert!(!loaded.cost.is_slow(), "{}", file.display());
+    }
+}
+
+/// Writes `text` as a scenario file in a fresh folder and runs `fletsim run` on it.
+fn run_scenario(test: &str, text: &str) -> (std::process::Output, Duration) {
+    let dir = temp_dir(test);
+    let file = dir.join(format!("{test}.yaml"));
+    std::fs::write(&file, text).expect("write the scenario");
+    #[allow(clippy::disallowed_types, reason = "the test checks that refusal is quick")]
+    let start = std::time::Instant::now();
+    let out = fletsim(&["run", arg(&file)]);
+    (out, start.elapsed())
+}
+
+/// Refused at load: exit 2 within seconds, the file, the field and the numbers in the message.
+fn assert_refused(out: &std::process::Output, took: Duration, file: &str, field: &str, what: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(took < Duration::from_secs(20), "refusing took {took:?}");
+    assert!(
+        err.contains(&format!("{file}.yaml: {field}: a run would take about ")),
+        "{err}"
+    );
+    assert!(err.contains("more than this scenario's limit of "), "{err}");
+    for w in what {
+        assert!(err.contains(w), "`{w}` missing from: {err}");
+    }
+    assert!(!stdout_has_a_run(out), "nothing may run");
+}
+
+fn stdout_has_a_run(out: &std::process::Output) -> bool {
+    common::stdout(out).contains("PASS") || common::stdout(out).contains("FAIL")
+}
+
+#[test]
+fn a_distribution_retry_of_a_nanosecond_is_refused_before_it_runs() {
+    let (out, took) = run_scenario(
+        "distribution-retry-1ns",
+        "duration: 1d
+line: { vne: v6plus, hgw_rental: true }
+gateway:
+  model: hgw
+  hgw: { distribution_retry: 1ns }
+faults:
+  - at: 0s
+    distributor_error: { status: 503 }
+",
+    );
+    assert_refused(
+        &out,
+        took,
+        "distribution-retry-1ns",
+        "gateway.hgw.distribution_retry",
+        &[
+            "the software distribution retrying every 1ns",
+            "million attempts",
+            "a longer retry pause",
+        ],
+    );
+}
+
+#[test]
+fn a_rule_retry_of_a_nanosecond_under_a_rule_server_outage_is_refused() {
+    let (out, took) = run_scenario(
+        "rule-retry-1ns",
+        "duration: 1d
+line: { vne: v6plus, hgw_rental: true }
+gateway:
+  model: hgw
+  hgw: { bundle_cached: true, rule_retry: { initial: 1ns, max: 1ns } }
+faults:
+  - at: 1h
+    rule_server_down:
+",
+    );
+    assert_refused(
+        &out,
+        took,
+        "rule-retry-1ns",
+        "gateway.hgw.rule_retry",
+        &["the rule fetch retrying every 1ns (plus a 14ms round trip) for up to 23h"],
+    );
+}
+
+#[test]
+fn ten_thousand_pcs_for_a_year_are_refused_with_the_numbers() {
+    let (out, took) = run_scenario(
+        "ten-thousand-pcs",
+        "duration: 365d
+line: { vne: v6plus, hgw_rental: true }
+gateway: { model: hgw, hgw: { bundle_cached: true } }
+lan:
+  telework-pc: { count: 10000 }
+",
+    );
+    assert_refused(
+        &out,
+        took,
+        "ten-thousand-pcs",
+        "lan.telework-pc",
+        &[
+            "about 6.3 billion engine events",
+            "limit of 4.0 billion",
+            "10,000 telework-pc clients over 365d: 3.1 billion sessions",
+            "fewer clients (`count`)",
+        ],
+    );
+}
+
+#[test]
+fn the_same_retry_is_fine_while_nothing_makes_its_step_fail() {
+    // A 1 ns pause on a healthy line: the loop never runs, so nothing to refuse.
+    let (out, _) = run_scenario(
+        "rule-retry-1ns-healthy",
+        "duration: 1d
+line: { vne: v6plus, hgw_rental: true }
+gateway:
+  model: hgw
+  hgw: { bundle_cached: true, rule_retry: { initial: 1ns, max: 1ns } }
+",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_long_run_is_warned_about_and_its_limit_scales_with_the_clients() {
+    let text = "duration: 180d
+line: { vne: v6plus, hgw_rental: true }
+gateway: { model: hgw, hgw: { bundle_cached: true } }
+lan:
+  telework-pc: { count: 1000 }
+";
+    let loaded = scenario_file::parse(Path::new("thousand-pcs.yaml"), text).expect("within the limit");
+    let warning = scenario_file::slow_warning(&loaded).expect("a warning");
+    assert!(
+        warning.starts_with("thousand-pcs.yaml: a run will take about 312.3 million engine events and "),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("1,000 telework-pc clients over 180d"),
+        "{warning}"
+    );
+    // The old fixed limit of 200 million events stopped this home on day 134.
+    assert!(loaded.cost.limit > 600_000_000, "{}", loaded.cost.limit);
+    let small = scenario_file::load(&common::scenario("reboots-180d-constant-hazard.yaml")).expect("loads");
+    assert_eq!(scenario_file::slow_warning(&small), None);
+}
