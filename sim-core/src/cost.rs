@@ -360,6 +360,11 @@ fn window(scenario: &Scenario, when: &FaultTiming, kind: &FaultKind) -> f64 {
 }
 
 /// The retry loops this scenario can enter, each with the time it may run.
+/// Whether the line's IPv4 needs a MAP rule from the VNE's rule server (MAP-E; DS-Lite has none).
+fn uses_rule_server(scenario: &Scenario) -> bool {
+    matches!(scenario.line.vne.mechanism, crate::mape::Mechanism::MapE { .. })
+}
+
 fn retry_loops(scenario: &Scenario) -> Vec<RetryLoop> {
     let run = scenario.duration.as_nanos() as f64;
     let registered = scenario.line.hgw_rental;
@@ -399,7 +404,7 @@ fn retry_loops(scenario: &Scenario) -> Vec<RetryLoop> {
                 round_trip: round_trip(scenario, LinkId::Distributor),
                 window_ns: failing(LinkId::Distributor, !registered),
             });
-            if scenario.line.vne.br().is_some() {
+            if uses_rule_server(scenario) {
                 let window = failing(LinkId::RuleServer, false);
                 loops.push(rule_loop(
                     scenario,
@@ -410,7 +415,7 @@ fn retry_loops(scenario: &Scenario) -> Vec<RetryLoop> {
             }
         }
         GatewayModel::RetailRouter(r) => {
-            if r.static_rule.is_none() && scenario.line.vne.br().is_some() {
+            if r.static_rule.is_none() && uses_rule_server(scenario) {
                 // On a line registered for rental the rule server never answers a retail router.
                 let window = failing(LinkId::RuleServer, registered);
                 loops.push(rule_loop(
