@@ -123,7 +123,7 @@ fn generate_evidence_log() -> String {
         &mut slots,
         UNSYNCED_BOOT - 1,
         unsynced(50),
-        LogMessage::AppStarted,
+        LogMessage::JpneAppStarted,
     );
     set(&mut slots, UNSYNCED_BOOT - 2, ntp_at, LogMessage::NtpSynced);
     set(
@@ -155,7 +155,7 @@ fn generate_evidence_log() -> String {
         set(&mut slots, index + 2, plus(t, -30), LogMessage::Ipv6Up);
         set(&mut slots, index + 1, plus(t, -12), LogMessage::NtpSynced);
         set(&mut slots, index - 1, plus(t, 6), LogMessage::FletsJointChecked);
-        set(&mut slots, index - 2, plus(t, 9), LogMessage::AppStarted);
+        set(&mut slots, index - 2, plus(t, 9), LogMessage::JpneAppStarted);
         set(&mut slots, index - 3, plus(t, 14), LogMessage::MapRuleReceived);
         set(&mut slots, index - 4, plus(t, 15), LogMessage::MapEUp);
     }
@@ -476,7 +476,7 @@ fn a_simulated_device_log_round_trips_through_the_analysis() {
     // A cold boot before NTP: unsynced lines, then sync.
     d.unsynced(14, LogMessage::WanLinkUp);
     d.unsynced(41, LogMessage::Boot);
-    d.unsynced(50, LogMessage::AppStarted);
+    d.unsynced(50, LogMessage::JpneAppStarted);
     d.at("2021-04-02 10:00:00", LogMessage::NtpSynced);
     // Three spontaneous boots on consecutive nights at 03:00, routine lines between.
     for night in ["2021-04-03", "2021-04-04", "2021-04-05"] {
