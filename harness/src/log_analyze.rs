@@ -11,7 +11,10 @@
 //! Classification: a boot is `JavaVM起動(reboot)`. A user reboot is the pair
 //! `ユーザ操作による再起動` then `JavaVM正常停止(reboot)` (same second); the
 //! first boot after it, within [`USER_BOOT_WINDOW_SECS`], is the boot the
-//! user caused. Every other boot is spontaneous. Indices count from the
+//! user caused. A log that has not wrapped (fewer entries than the device's
+//! ring keeps, [`XG100NE_LOG_CAPACITY`]) starts with the unit's first
+//! power-on, so its oldest boot is that power-on. Every other boot is
+//! spontaneous. Indices count from the
 //! newest entry, so "later" means a smaller index. Timestamps of an unsynced
 //! clock (2019-01-01, before NTP) are "unknown time": they never fail a
 //! window check and are left out of interval statistics.
@@ -22,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::ser::SerializeStruct;
-use sim_core::device_log::{LogMessage, is_unsynced};
+use sim_core::device_log::{LogMessage, XG100NE_LOG_CAPACITY, is_unsynced};
 use sim_core::time::{CivilDateTime, SimDuration};
 
 /// How long after a user-reboot pair its boot may come (by synced clocks).
@@ -212,6 +215,36 @@ pub struct ParsedLog {
     pub skipped: Vec<SkippedLine>,
     /// Other non-blank lines (headers, footers, page titles), ignored.
     pub other_lines: usize,
+    /// The count a `There are N entries.` header gives (the report's extraction has one; an
+    /// extraction lists only some of the entries it counts).
+    pub declared_entries: Option<u64>,
+}
+
+impl ParsedLog {
+    /// Whether the log holds everything the unit wrote since its first power-on: the ring
+    /// ([`XG100NE_LOG_CAPACITY`] entries) has not wrapped. Told by the `There are N entries.`
+    /// header when there is one, else by entries numbered 1 to N without a gap (malformed
+    /// lines count) with N below the ring's size.
+    pub fn has_not_wrapped(&self) -> bool {
+        let capacity = XG100NE_LOG_CAPACITY as u64;
+        match self.declared_entries {
+            Some(n) => n < capacity,
+            None => {
+                let highest = self.entries.iter().map(|e| e.index).max().unwrap_or(0);
+                let lines = (self.entries.len() + self.skipped.len()) as u64;
+                highest < capacity && lines == highest
+            }
+        }
+    }
+}
+
+/// The count in a `There are N entries.` header line.
+fn declared_count(line: &str) -> Option<u64> {
+    let n = line
+        .trim()
+        .strip_prefix("There are ")?
+        .strip_suffix(" entries.")?;
+    n.trim().parse().ok()
 }
 
 /// Parses a log from bytes: strips a UTF-8 BOM, rejects text that is not UTF-8.
@@ -238,7 +271,12 @@ pub fn parse_log(text: &str) -> Result<ParsedLog, LogParseError> {
         let line = i + 1;
         match parse_line(raw) {
             Line::Blank => {}
-            Line::Other => log.other_lines += 1,
+            Line::Other => {
+                log.other_lines += 1;
+                if log.declared_entries.is_none() {
+                    log.declared_entries = declared_count(raw);
+                }
+            }
             Line::Malformed(reason) => log.skipped.push(SkippedLine { line, reason }),
             Line::Entry { index, at, message } => log.entries.push(ParsedEntry {
                 index,
@@ -367,8 +405,10 @@ pub struct LogAnalysis {
     pub entries: usize,
     /// Every boot (`JavaVM起動(reboot)`).
     pub boots: usize,
-    /// Boots not caused by a user reboot, newest first.
+    /// Boots not caused by a user reboot, newest first (the first power-on is not one).
     pub spontaneous_reboots: Vec<ParsedEntry>,
+    /// The unit's first power-on: the oldest boot of a log that has not wrapped.
+    pub first_power_on: Option<ParsedEntry>,
     /// User reboots, newest first.
     pub user_reboots: Vec<UserReboot>,
     /// Entries stamped by an unsynced clock, newest first.
@@ -395,6 +435,9 @@ pub fn analyze(log: &ParsedLog) -> LogAnalysis {
     order.sort_by_key(|e| e.index);
 
     let mut boots = 0;
+    let mut first_power_on: Option<ParsedEntry> = None;
+    // In a log that has not wrapped, the oldest boot is the unit's first power-on.
+    let mut awaiting_first_boot = log.has_not_wrapped();
     let mut spontaneous: Vec<ParsedEntry> = Vec::new();
     let mut user_reboots: Vec<UserReboot> = Vec::new();
     let mut unsynced: Vec<ParsedEntry> = Vec::new();
@@ -425,6 +468,10 @@ pub fn analyze(log: &ParsedLog) -> LogAnalysis {
             }
             Some(LogMessage::Boot) => {
                 boots += 1;
+                if std::mem::take(&mut awaiting_first_boot) && pending.is_none() {
+                    first_power_on = Some(e.clone());
+                    continue;
+                }
                 let owner = pending.take().and_then(|p| user_reboots.get_mut(p));
                 match owner {
                     Some(reboot)
@@ -451,6 +498,7 @@ pub fn analyze(log: &ParsedLog) -> LogAnalysis {
         entries: log.entries.len(),
         boots,
         spontaneous_reboots: spontaneous,
+        first_power_on,
         user_reboots,
         unsynced,
         statistics,
@@ -545,6 +593,13 @@ pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     writeln!(out, "  user reboots         {}", s.user)?;
+    if let Some(e) = &a.first_power_on {
+        writeln!(
+            out,
+            "  first power-on       {} (entry {}; the log has not wrapped, so its oldest boot is the unit's first)",
+            e.at, e.index
+        )?;
+    }
     let entry = |e: &Option<ParsedEntry>| match e {
         Some(e) => format!("{} (entry {})", e.at, e.index),
         None => "-".to_string(),

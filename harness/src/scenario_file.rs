@@ -29,9 +29,10 @@ use sim_core::napt::{MappingBehaviour, NaptConfig, NaptTimeouts};
 use sim_core::scenario::{
     AftrSpec, Backoff, ClientGroup, ClientProfile, FaultAction, FaultKind, FaultSpec, FaultTiming,
     GatewayModel, GatewaySpec, HgwSettings, Ipv6Delivery, LineContract, LinkConditions, LinkId, LoadSource,
-    RouterSettings, Scenario, limits,
+    OnuTimings, RouterSettings, Scenario, limits,
 };
 use sim_core::time::{CivilDateTime, SimDuration, SimTime};
+use sim_core::timing::{SPREAD_FORMS, Spread};
 
 /// A scenario file that could not be used: where, which field, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,6 +218,14 @@ struct RawLine {
     ntp_first_query_loss: Option<S<Text>>,
     /// The rule the VNE's rule server hands out for this line (default: the VNE's table rule).
     map_rule: Option<S<RawRule>>,
+    onu: Option<RawOnu>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOnu {
+    boot_time: Option<S<Text>>,
+    ranging_time: Option<S<Text>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +242,7 @@ struct RawGateway {
     model: S<String>,
     boot_time: Option<S<Text>>,
     shutdown_time: Option<S<Text>>,
+    ntp_delay: Option<S<Text>>,
     hgw: Option<S<RawHgw>>,
     router: Option<S<RawRouter>>,
     napt: Option<RawNapt>,
@@ -426,6 +436,21 @@ impl Ctx<'_> {
             return Err(self.err(v, path, "must be longer than zero (e.g. 90s, 5m)"));
         }
         Ok(d)
+    }
+
+    /// A step's duration with its spread: `45s`, `40s..50s` or `45s±5s`.
+    fn spread(&self, v: &S<Text>, path: &str) -> Result<Spread, ScenarioError> {
+        Spread::parse(&v.value.0).map_err(|e| {
+            self.err(
+                v,
+                path,
+                format!("`{}`: {e} (accepted: {SPREAD_FORMS})", v.value.0.trim()),
+            )
+        })
+    }
+
+    fn opt_spread(&self, v: &Option<S<Text>>, path: &str, default: Spread) -> Result<Spread, ScenarioError> {
+        v.as_ref().map_or(Ok(default), |v| self.spread(v, path))
     }
 
     fn opt_duration(
@@ -777,6 +802,16 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
     };
     let prefix = match &raw.prefix {
         Some(p) => match Ipv6Prefix::parse(&p.value) {
+            Ok(prefix) if ipv6_delivery == Ipv6Delivery::Ra && prefix.prefix_len() != 64 => {
+                return Err(cx.err(
+                    p,
+                    "line.prefix",
+                    format!(
+                        "`{}`: a Router Advertisement line gets a /64 (SLAAC); give its /64, or `ipv6: pd` for a delegated /56",
+                        p.value
+                    ),
+                ));
+            }
             Ok(prefix) if (1..=64).contains(&prefix.prefix_len()) => prefix,
             Ok(_) => {
                 return Err(cx.err(
@@ -790,7 +825,7 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
             }
             Err(e) => return Err(cx.err(p, "line.prefix", e.to_string())),
         },
-        None => sim_core::scenario::default_prefix(vne),
+        None => sim_core::scenario::default_line_prefix(vne, ipv6_delivery),
     };
     let map_rule = match &raw.map_rule {
         Some(m) => Some(validate_line_rule(cx, m, vne, prefix)?),
@@ -822,6 +857,14 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
         Some(v) => cx.ratio(v, "line.ntp_first_query_loss")?,
         None => sim_core::scenario::DEFAULT_NTP_FIRST_QUERY_LOSS,
     };
+    let d = OnuTimings::default();
+    let onu = match &raw.onu {
+        None => d,
+        Some(o) => OnuTimings {
+            boot_time: cx.opt_spread(&o.boot_time, "line.onu.boot_time", d.boot_time)?,
+            ranging_time: cx.opt_spread(&o.ranging_time, "line.onu.ranging_time", d.ranging_time)?,
+        },
+    };
     Ok(LineContract {
         vne,
         hgw_rental: raw.hgw_rental,
@@ -829,6 +872,7 @@ fn validate_line(cx: &Ctx, raw: &RawLine) -> Result<LineContract, ScenarioError>
         prefix,
         ntp_first_query_loss,
         map_rule,
+        onu,
     })
 }
 
@@ -893,9 +937,9 @@ fn validate_gateway(cx: &Ctx, raw: &RawGateway, line: &LineContract) -> Result<G
                     Some(t) => cx.positive_duration(t, &p("distribution_retry"))?,
                     None => d.distribution_retry,
                 },
-                install_time: cx.opt_duration(&v.install_time, &p("install_time"), d.install_time)?,
-                java_vm_start: cx.opt_duration(&v.java_vm_start, &p("java_vm_start"), d.java_vm_start)?,
-                app_start: cx.opt_duration(&v.app_start, &p("app_start"), d.app_start)?,
+                install_time: cx.opt_spread(&v.install_time, &p("install_time"), d.install_time)?,
+                java_vm_start: cx.opt_spread(&v.java_vm_start, &p("java_vm_start"), d.java_vm_start)?,
+                app_start: cx.opt_spread(&v.app_start, &p("app_start"), d.app_start)?,
                 rule_retry: validate_backoff(cx, &v.rule_retry, &p("rule_retry"), d.rule_retry)?,
             })
         }
@@ -958,17 +1002,23 @@ fn finish_gateway(cx: &Ctx, raw: &RawGateway, model: GatewayModel) -> Result<Gat
             GatewayModel::RetailRouter(_) => "router".to_string(),
         },
     };
-    let (boot_default, shutdown_default) = match model {
-        GatewayModel::Hgw(_) => (SimDuration::from_secs(40), SimDuration::from_secs(10)),
-        GatewayModel::RetailRouter(_) => (SimDuration::from_secs(25), SimDuration::from_secs(5)),
-    };
-    let boot_time = cx.opt_duration(&raw.boot_time, "gateway.boot_time", boot_default)?;
-    let shutdown_time = cx.opt_duration(&raw.shutdown_time, "gateway.shutdown_time", shutdown_default)?;
+    let boot_time = cx.opt_spread(&raw.boot_time, "gateway.boot_time", model.default_boot_time())?;
+    let shutdown_time = cx.opt_spread(
+        &raw.shutdown_time,
+        "gateway.shutdown_time",
+        model.default_shutdown_time(),
+    )?;
+    let ntp_delay = cx.opt_spread(
+        &raw.ntp_delay,
+        "gateway.ntp_delay",
+        sim_core::scenario::DEFAULT_NTP_DELAY,
+    )?;
     let napt = validate_napt(cx, &raw.napt)?;
     Ok(GatewaySpec {
         name,
         boot_time,
         shutdown_time,
+        ntp_delay,
         model,
         napt,
     })

@@ -123,7 +123,7 @@ fn generate_evidence_log() -> String {
         &mut slots,
         UNSYNCED_BOOT - 1,
         unsynced(50),
-        LogMessage::AppStarted,
+        LogMessage::JpneAppStarted,
     );
     set(&mut slots, UNSYNCED_BOOT - 2, ntp_at, LogMessage::NtpSynced);
     set(
@@ -155,7 +155,7 @@ fn generate_evidence_log() -> String {
         set(&mut slots, index + 2, plus(t, -30), LogMessage::Ipv6Up);
         set(&mut slots, index + 1, plus(t, -12), LogMessage::NtpSynced);
         set(&mut slots, index - 1, plus(t, 6), LogMessage::FletsJointChecked);
-        set(&mut slots, index - 2, plus(t, 9), LogMessage::AppStarted);
+        set(&mut slots, index - 2, plus(t, 9), LogMessage::JpneAppStarted);
         set(&mut slots, index - 3, plus(t, 14), LogMessage::MapRuleReceived);
         set(&mut slots, index - 4, plus(t, 15), LogMessage::MapEUp);
     }
@@ -348,9 +348,14 @@ fn tolerates_crlf_bom_blank_lines_headers_and_unknown_messages() {
     assert_eq!(log.entries[0].message.text(), "何か知らないメッセージ");
     assert_eq!(log.entries[0].message.known(), None);
     assert_eq!(log.entries[0].line, 4);
+    assert_eq!(log.declared_entries, Some(5));
     let a = analyze(&log);
-    assert_eq!(a.spontaneous_reboots.len(), 2);
-    assert_eq!(a.statistics.intervals_secs, [34_316]);
+    // Five entries of a ring that keeps 1000: the log has not wrapped, so its oldest boot (4)
+    // is the unit's first power-on and only the boot at 2 is spontaneous.
+    assert_eq!(a.first_power_on.as_ref().map(|e| e.index), Some(4));
+    assert_eq!(a.spontaneous_reboots.len(), 1);
+    assert_eq!(a.spontaneous_reboots[0].index, 2);
+    assert!(a.statistics.intervals_secs.is_empty());
     // The same through bytes.
     let again = parse_log_bytes(text.as_bytes()).expect("parses");
     assert_eq!(again.entries, log.entries);
@@ -378,7 +383,11 @@ fn malformed_entry_lines_are_reported_with_line_numbers_and_skipped() {
     let path = write_temp("malformed.log", text.as_bytes());
     let out = run_text(&path, false).expect("analysis");
     assert!(out.contains("\nSkipped lines (3)\n  skipped line 3: impossible date"));
-    assert!(out.starts_with("There are 2 entries.\n    5. 2021-10-14 08:03:00 JavaVM起動(reboot)\n"));
+    // Five entries counted: not wrapped, so the one boot left (5, the oldest) is the first power-on.
+    assert!(out.starts_with("There are 2 entries.\n\nStatistics\n  spontaneous reboots  0\n"));
+    assert!(out.contains(
+        "\n  first power-on       2021-10-14 08:03:00 (entry 5; the log has not wrapped, so its oldest boot is the unit's first)\n"
+    ));
 }
 
 fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
@@ -463,20 +472,20 @@ impl Device {
 
 #[test]
 fn a_simulated_device_log_round_trips_through_the_analysis() {
-    // 60 entries kept: the oldest of what follows falls out of the ring.
+    // The device's 1000 entries: the oldest of what follows falls out of the ring.
     let mut d = Device {
-        log: DeviceLog::with_capacity(60),
-        now: at("2021-04-01 00:00:00"),
+        log: DeviceLog::new(),
+        now: at("2021-01-01 00:00:00"),
     };
-    // An old boot that the ring will lose.
+    // An old boot that the ring will lose, and enough routine lines after it to fill the ring.
     d.after(0, LogMessage::Boot);
-    for _ in 0..10 {
+    for _ in 0..960 {
         d.after(3600, LogMessage::NtpSynced);
     }
     // A cold boot before NTP: unsynced lines, then sync.
     d.unsynced(14, LogMessage::WanLinkUp);
     d.unsynced(41, LogMessage::Boot);
-    d.unsynced(50, LogMessage::AppStarted);
+    d.unsynced(50, LogMessage::JpneAppStarted);
     d.at("2021-04-02 10:00:00", LogMessage::NtpSynced);
     // Three spontaneous boots on consecutive nights at 03:00, routine lines between.
     for night in ["2021-04-03", "2021-04-04", "2021-04-05"] {
@@ -506,15 +515,20 @@ fn a_simulated_device_log_round_trips_through_the_analysis() {
         d.after(1800, LogMessage::NtpSynced);
     }
     let log = d.log;
-    assert!(log.written() > 60 && log.len() == 60);
+    assert!(log.written() > 1000 && log.len() == 1000);
 
     let mut text = String::new();
     log.render(&mut text);
     let parsed = parse_log(&text).expect("the device's own text parses");
-    assert_eq!(parsed.entries.len(), 60);
+    assert_eq!(parsed.entries.len(), 1000);
     assert!(parsed.skipped.is_empty() && parsed.other_lines == 0);
+    assert!(!parsed.has_not_wrapped());
     let a = analyze(&parsed);
     assert_eq!(a.boots, 7, "the ring lost the oldest boot");
+    assert_eq!(
+        a.first_power_on, None,
+        "a wrapped log no longer holds the first power-on"
+    );
     assert_eq!(a.user_reboots.len(), 3);
     let booted: Vec<bool> = a.user_reboots.iter().map(|r| r.boot.is_some()).collect();
     assert_eq!(booted, [false, true, true], "newest first");
@@ -533,6 +547,71 @@ fn a_simulated_device_log_round_trips_through_the_analysis() {
         let shown = log.get(e.index as usize).expect("index in range");
         assert_eq!((shown.at, Some(shown.message)), (e.at, e.message.known()));
     }
+}
+
+#[test]
+fn the_first_power_on_of_a_log_that_has_not_wrapped_is_not_a_spontaneous_reboot() {
+    // A fresh unit: power-on, a day of routine, a spontaneous reboot, a user reboot.
+    let mut d = Device {
+        log: DeviceLog::new(),
+        now: at("2021-07-18 18:00:00"),
+    };
+    d.unsynced(20, LogMessage::WanLinkUp);
+    d.at("2021-07-18 18:00:28", LogMessage::NtpSynced);
+    d.after(14, LogMessage::Boot);
+    d.after(11, LogMessage::JpneAppStarted);
+    for _ in 0..20 {
+        d.after(3600, LogMessage::NtpSynced);
+    }
+    d.after(600, LogMessage::Boot);
+    d.after(3600, LogMessage::UserReboot);
+    d.after(0, LogMessage::JavaVmStopped);
+    d.after(68, LogMessage::Boot);
+    let text = d.log.to_string();
+    let parsed = parse_log(&text).expect("parses");
+    assert!(parsed.has_not_wrapped());
+    let a = analyze(&parsed);
+    assert_eq!(a.boots, 3);
+    let first = a.first_power_on.as_ref().expect("the first power-on");
+    assert_eq!(first.at, at("2021-07-18 18:00:42"));
+    assert_eq!(a.spontaneous_reboots.len(), 1, "only the boot in the middle");
+    assert_eq!(a.statistics.spontaneous, 1);
+    assert_eq!(a.user_reboots.len(), 1);
+    // The same lines under the report's header counting 1000 entries: a wrapped log's
+    // extraction, whose oldest boot may be any reboot, so it counts as spontaneous.
+    let extraction = format!("There are 1000 entries.\n{text}");
+    let wrapped = analyze(&parse_log(&extraction).expect("parses"));
+    assert_eq!(
+        (wrapped.first_power_on, wrapped.spontaneous_reboots.len()),
+        (None, 2)
+    );
+}
+
+#[test]
+fn the_reports_own_extraction_still_lists_37() {
+    // The report's block: the header and the 38 boot lines only, no other entry.
+    let mut text = String::from("There are 1000 entries.\n");
+    for (index, time) in REPORT_BOOTS {
+        text.push_str(&format!("{index:>5}. {time} JavaVM起動(reboot)\n"));
+    }
+    text.push_str(&format!(
+        "{:>5}. {} JavaVM正常停止(reboot)\n",
+        USER_REBOOT.1, USER_REBOOT.2
+    ));
+    text.push_str(&format!(
+        "{:>5}. {} ユーザ操作による再起動\n",
+        USER_REBOOT.0, USER_REBOOT.2
+    ));
+    let log = parse_log(&text).expect("parses");
+    assert_eq!(log.declared_entries, Some(1000));
+    assert!(!log.has_not_wrapped(), "1000 entries: the ring is full");
+    let a = analyze(&log);
+    assert_eq!(a.first_power_on, None);
+    assert_eq!(a.spontaneous_reboots.len(), 37);
+    // Without the header, indices up to 998 with gaps: an extraction, never a whole log.
+    let headless = text.replacen("There are 1000 entries.\n", "", 1);
+    let a = analyze(&parse_log(&headless).expect("parses"));
+    assert_eq!((a.first_power_on, a.spontaneous_reboots.len()), (None, 37));
 }
 
 #[test]

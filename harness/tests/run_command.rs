@@ -434,6 +434,56 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             vec!["gateway.napt.timeouts.udp", "unit"],
         ),
         (
+            "timing range backwards",
+            VALID.replace("  model: hgw", "  model: hgw\n  boot_time: 50s..40s"),
+            "7:14",
+            vec![
+                "gateway.boot_time",
+                "`50s..40s`: the range runs backwards",
+                "accepted: a duration (45s), a range drawn uniformly (40s..50s)",
+            ],
+        ),
+        (
+            "timing bound without a unit",
+            VALID.replace("  model: hgw", "  model: hgw\n  shutdown_time: 20..30s"),
+            "7:18",
+            vec!["gateway.shutdown_time", "`20`: a number needs a unit"],
+        ),
+        (
+            "timing spread below zero",
+            VALID.replace("  model: hgw", "  model: hgw\n  hgw: { java_vm_start: 5s±10s }"),
+            "7:25",
+            vec![
+                "gateway.hgw.java_vm_start",
+                "larger than the centre 5s",
+                "below zero",
+            ],
+        ),
+        (
+            "ONU timing missing a bound",
+            VALID.replace(
+                "  hgw_rental: true",
+                "  hgw_rental: true\n  onu: { ranging_time: 5s.. }",
+            ),
+            "5:24",
+            vec!["line.onu.ranging_time", "the upper end of the range is missing"],
+        ),
+        (
+            "unknown ONU field",
+            VALID.replace("  hgw_rental: true", "  hgw_rental: true\n  onu: { boot: 30s }"),
+            "5:10",
+            vec!["line.onu.boot", "expected one of boot_time, ranging_time"],
+        ),
+        (
+            "RA line with a /56",
+            VALID.replace(
+                "  hgw_rental: true",
+                "  hgw_rental: true\n  ipv6: ra\n  prefix: 240b:10:3f6c:d400::/56",
+            ),
+            "6:11",
+            vec!["line.prefix", "a Router Advertisement line gets a /64"],
+        ),
+        (
             "missing section",
             VALID.replace("gateway:\n  model: hgw\n", ""),
             "10:1",

@@ -70,10 +70,25 @@ fn a_parallel_sweep_writes_well_formed_junit_and_the_same_bytes_for_any_jobs() {
     let files = shipped_scenario_files();
     let xml = std::fs::read_to_string(&j2).expect("junit");
     let report = Report::deserialize_from_str(&xml).expect("well-formed JUnit");
-    let cases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
-    assert_eq!(cases.len(), files.len() * 8, "one testcase per scenario and seed");
-    assert_eq!(report.tests, cases.len());
+    let all_cases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
+    assert_eq!(report.tests, all_cases.len());
     assert_eq!(report.failures, 0);
+    // One testcase per scenario and seed, and one per share expectation (`… for P% of seeds`).
+    let (shares, cases): (Vec<_>, Vec<_>) = all_cases
+        .into_iter()
+        .partition(|c| c.name.as_str().contains(" share: "));
+    assert_eq!(cases.len(), files.len() * 8, "one testcase per scenario and seed");
+    let share_lines = files
+        .iter()
+        .map(|f| std::fs::read_to_string(common::root().join(f)).expect("scenario"))
+        .map(|text| text.lines().filter(|l| l.contains(" of seeds\"")).count())
+        .sum::<usize>();
+    assert_eq!(shares.len(), share_lines, "one testcase per share expectation");
+    assert!(
+        shares
+            .iter()
+            .all(|c| matches!(c.status, TestCaseStatus::Success { .. }))
+    );
     let mut pairs = BTreeSet::new();
     for c in &cases {
         let classname = c.classname.as_ref().expect("classname").as_str().to_string();
@@ -266,7 +281,7 @@ fn shard_auto_reads_the_ci_variables() {
 fn a_failed_run_names_its_seed_and_the_command_that_reproduces_it() {
     let dir = temp_dir("failed-sweep");
     // Fails wherever IPv4 took longer than the fastest seeds.
-    let file = lossy_with(&dir, "strict", &["ipv4.first_up <= 2m12.1s"]);
+    let file = lossy_with(&dir, "strict", &["ipv4.first_up <= 1m30s"]);
     let junit = dir.join("j.xml");
     let markdown = dir.join("m.md");
     let out = fletsim(&[
@@ -296,7 +311,7 @@ fn a_failed_run_names_its_seed_and_the_command_that_reproduces_it() {
     let reproduce = format!("reproduce: fletsim run {} --seed {failed_seed}", file.display());
     assert!(text.contains(&reproduce), "{text}");
     assert!(
-        text.contains("failed: ipv4.first_up <= 2m12.1s  (actual: "),
+        text.contains("failed: ipv4.first_up <= 1m30s  (actual: "),
         "{text}"
     );
 
@@ -313,7 +328,7 @@ fn a_failed_run_names_its_seed_and_the_command_that_reproduces_it() {
         } => {
             let message = message.as_ref().expect("message").as_str();
             assert!(
-                message.starts_with("ipv4.first_up <= 2m12.1s (actual: "),
+                message.starts_with("ipv4.first_up <= 1m30s (actual: "),
                 "{message}"
             );
             assert!(
@@ -353,7 +368,7 @@ fn share_expectations_are_judged_over_the_sweep_and_by_merge_across_shards() {
         "shares",
         &[
             "ipv4.first_up <= 15m for 90% of seeds",
-            "ipv4.first_up <= 2m12.1s for 95% of seeds",
+            "ipv4.first_up <= 1m30s for 95% of seeds",
         ],
     );
     let junit = dir.join("j.xml");
@@ -369,11 +384,11 @@ fn share_expectations_are_judged_over_the_sweep_and_by_merge_across_shards() {
         "{text}"
     );
     assert!(
-        text.contains("MISS  shares: ipv4.first_up <= 2m12.1s for 95% of seeds  held at "),
+        text.contains("MISS  shares: ipv4.first_up <= 1m30s for 95% of seeds  held at "),
         "{text}"
     );
     assert!(
-        text.contains("missed: ipv4.first_up <= 2m12.1s for 95% of seeds  (actual: "),
+        text.contains("missed: ipv4.first_up <= 1m30s for 95% of seeds  (actual: "),
         "{text}"
     );
     assert!(
@@ -387,7 +402,7 @@ fn share_expectations_are_judged_over_the_sweep_and_by_merge_across_shards() {
     assert_eq!(report.failures, 1);
     let share_case = cases
         .iter()
-        .find(|c| c.name.as_str() == "shares share: ipv4.first_up <= 2m12.1s for 95% of seeds")
+        .find(|c| c.name.as_str() == "shares share: ipv4.first_up <= 1m30s for 95% of seeds")
         .expect("share testcase");
     assert!(matches!(share_case.status, TestCaseStatus::NonSuccess { .. }));
 
@@ -417,7 +432,7 @@ fn share_expectations_are_judged_over_the_sweep_and_by_merge_across_shards() {
     assert_eq!(out.status.code(), Some(100));
     let merged = stdout(&out);
     assert!(
-        merged.contains("MISS  shares: ipv4.first_up <= 2m12.1s for 95% of seeds"),
+        merged.contains("MISS  shares: ipv4.first_up <= 1m30s for 95% of seeds"),
         "{merged}"
     );
     // Bad share syntax is a located error.

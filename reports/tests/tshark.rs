@@ -1,8 +1,9 @@
 //! End to end: a pcap with one of each packet the simulator builds, read back
 //! by tshark, which must dissect every packet without a malformed frame, an
 //! expert note at warning or error level, or a checksum it did not verify good,
-//! and must find what each packet carries (the RA's /64, the DHCPv6 /56, the
-//! tunnelled IPv4 sources).
+//! and must find what each packet carries (the RA's /64 and flags, DAD's target,
+//! the DHCPv6 /56 and the lease's Renew and Rebind, the tunnelled IPv4 sources
+//! and their SYNs' MSS).
 //!
 //! Without tshark the test says so on stderr and passes; with
 //! `FLETSIM_REQUIRE_TSHARK=1` (CI) a missing tshark is a failure.
@@ -16,8 +17,8 @@ use reports::pcap::write_capture;
 use sim_core::fetch::{FetchResult, FetchSpec, PathConditions, ServerBehaviour, run_fetch};
 use sim_core::mape::{Ipv6Prefix, vne_preset};
 use sim_core::packet::{
-    self, Dhcpv6Peer, FirstPacket, PrefixDelegation, RA_PREFERRED_LIFETIME_S, RA_ROUTER_LIFETIME_S,
-    RA_VALID_LIFETIME_S,
+    self, Dhcpv6Peer, FirstPacket, IPOE_TUNNEL_MSS, PrefixDelegation, RA_PREFERRED_LIFETIME_S,
+    RA_ROUTER_LIFETIME_S, RA_VALID_LIFETIME_S, RaContent,
 };
 use sim_core::rng::{StreamId, Streams};
 use sim_core::time::{Calendar, CivilDateTime, SimDuration, SimTime};
@@ -70,16 +71,28 @@ fn capture() -> Vec<(SimTime, Vec<u8>)> {
         packet::ntp_timestamp(1_626_603_673, 4_100_000),
     );
     let mut packets = vec![
-        (ms(0), packet::router_solicitation(ce.link_local)),
+        (ms(0), packet::dad_neighbor_solicitation(ce.link_local)),
+        (ms(1000), packet::router_solicitation(ce.link_local)),
         (
-            ms(120),
+            ms(1120),
             packet::router_advertisement(
                 ngn.link_local,
                 ce.link_local,
-                wan_64,
                 RA_ROUTER_LIFETIME_S,
-                RA_VALID_LIFETIME_S,
-                RA_PREFERRED_LIFETIME_S,
+                RaContent::Slaac {
+                    prefix: wan_64,
+                    valid_lifetime_s: RA_VALID_LIFETIME_S,
+                    preferred_lifetime_s: RA_PREFERRED_LIFETIME_S,
+                },
+            ),
+        ),
+        (
+            ms(1130),
+            packet::router_advertisement(
+                ngn.link_local,
+                ce.link_local,
+                RA_ROUTER_LIFETIME_S,
+                RaContent::Managed,
             ),
         ),
         (
@@ -92,6 +105,16 @@ fn capture() -> Vec<(SimTime, Vec<u8>)> {
             packet::dhcpv6_request(&ce, &ngn, 0x0012_3456, &lease, SimDuration::from_millis(10)),
         ),
         (ms(214), packet::dhcpv6_reply(&ngn, &ce, 0x0012_3456, &lease)),
+        (
+            ms(300),
+            packet::dhcpv6_renew(&ce, &ngn, 0x0000_0501, &lease, SimDuration::ZERO),
+        ),
+        (ms(304), packet::dhcpv6_reply(&ngn, &ce, 0x0000_0501, &lease)),
+        (
+            ms(400),
+            packet::dhcpv6_rebind(&ce, 0x0000_0601, &lease, SimDuration::from_secs(10)),
+        ),
+        (ms(404), packet::dhcpv6_reply(&ngn, &ce, 0x0000_0601, &lease)),
         (
             ms(1000),
             packet::ntp_request(wan_address, ntp_server, 123, t1, false),
@@ -119,7 +142,7 @@ fn capture() -> Vec<(SimTime, Vec<u8>)> {
                 SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 80), 443),
                 FirstPacket::TcpSyn {
                     initial_seq: 0x1234_5678,
-                    mss: 1420,
+                    mss: IPOE_TUNNEL_MSS,
                 },
             ),
         ),
@@ -132,7 +155,7 @@ fn capture() -> Vec<(SimTime, Vec<u8>)> {
                 SocketAddrV4::new(Ipv4Addr::new(203, 0, 113, 10), 80),
                 FirstPacket::TcpSyn {
                     initial_seq: 7,
-                    mss: 1420,
+                    mss: IPOE_TUNNEL_MSS,
                 },
             ),
         ),
@@ -293,15 +316,54 @@ fn tshark_dissects_every_packet_kind_cleanly() {
     let times = fields(&file, "frame.number == 1", &["frame.time_epoch"]);
     assert_eq!(times, [[format!("{}.000000000", start())]]);
 
-    // RS and RA, with the /64 in the RA's Prefix Information.
+    // DAD's Neighbor Solicitation (from ::), the RS, the RA of an RA line (O, the /64 with A) and
+    // the RA of a DHCPv6-PD line (M and O, no prefix).
     let ndisc = fields(
         &file,
         "icmpv6",
-        &["icmpv6.type", "icmpv6.opt.prefix", "icmpv6.opt.prefix.length"],
+        &[
+            "icmpv6.type",
+            "ipv6.src",
+            "icmpv6.nd.ns.target_address",
+            "icmpv6.nd.ra.flag.m",
+            "icmpv6.nd.ra.flag.o",
+            "icmpv6.opt.prefix",
+            "icmpv6.opt.prefix.length",
+            "icmpv6.opt.prefix.flag.a",
+        ],
     );
+    // tshark prints flags as 1/0 or True/False, depending on its version.
+    let ndisc: Vec<Vec<String>> = ndisc
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|f| match f.as_str() {
+                    "True" => "1".to_string(),
+                    "False" => "0".to_string(),
+                    _ => f,
+                })
+                .collect()
+        })
+        .collect();
+    let ll = Dhcpv6Peer::from_mac(CE_MAC).link_local.to_string();
+    let ngn_ll = Dhcpv6Peer::from_mac(NGN_MAC).link_local.to_string();
     assert_eq!(
         ndisc,
-        [vec!["133", "", ""], vec!["134", "2409:10:2020:3000::", "64"]]
+        [
+            vec!["135", "::", ll.as_str(), "", "", "", "", ""],
+            vec!["133", ll.as_str(), "", "", "", "", "", ""],
+            vec![
+                "134",
+                ngn_ll.as_str(),
+                "",
+                "0",
+                "1",
+                "2409:10:2020:3000::",
+                "64",
+                "1"
+            ],
+            vec!["134", ngn_ll.as_str(), "", "1", "1", "", "", ""],
+        ]
     );
 
     // The four DHCPv6 messages, the /56 in the IAPREFIX of all but the Solicit.
@@ -327,6 +389,10 @@ fn tshark_dissects_every_packet_kind_cleanly() {
             ("2", "0xc0ffee", "240b:10:3f6c:d400::", "56"),
             ("3", "0x123456", "240b:10:3f6c:d400::", "56"),
             ("7", "0x123456", "240b:10:3f6c:d400::", "56"),
+            ("5", "0x000501", "240b:10:3f6c:d400::", "56"),
+            ("7", "0x000501", "240b:10:3f6c:d400::", "56"),
+            ("6", "0x000601", "240b:10:3f6c:d400::", "56"),
+            ("7", "0x000601", "240b:10:3f6c:d400::", "56"),
         ]
     );
     assert_eq!(dhcpv6[0][2], "02:00:5e:10:00:01");
@@ -379,6 +445,14 @@ fn tshark_dissects_every_packet_kind_cleanly() {
             ],
         ]
     );
+
+    // The tunnelled SYNs offer the IPoE tunnel's MSS: 1500 - 40 - 20 - 20.
+    let mss = fields(
+        &file,
+        "ipv6.nxt == 4 && tcp.flags.syn == 1",
+        &["tcp.options.mss_val"],
+    );
+    assert_eq!(mss, [["1420"], ["1420"]]);
 
     // The rule fetch: TCP over IPv6 with an HTTP request and a 200 response.
     let http = fields(&file, "http", &["http.request.method", "http.response.code"]);

@@ -84,6 +84,8 @@ log_messages! {
     PrefixDelegated => "IPv6プレフィックス取得(DHCPv6-PD)", false;
     /// A /64 prefix was learnt from a router advertisement.
     PrefixFromRa => "IPv6プレフィックス取得(RA)", false;
+    /// No server renewed or rebound the delegated prefix before its valid lifetime ended.
+    PrefixExpired => "IPv6プレフィックス失効(DHCPv6-PD)", false;
     /// IPv6 connectivity established.
     Ipv6Up => "IPv6接続確立", false;
     /// IPv6 connectivity lost.
@@ -96,16 +98,35 @@ log_messages! {
     FletsJointChecked => "フレッツ・ジョイント ソフトウェア確認", false;
     /// Flets Joint: a software download started.
     FletsJointDownloadStarted => "フレッツ・ジョイント ソフトウェア配信開始", false;
-    /// Flets Joint: the JPNE bundle was delivered and installed.
+    /// Flets Joint: the VNE's bundle was delivered and installed.
     FletsJointDelivered => "フレッツ・ジョイント ソフトウェア配信完了", false;
     /// Flets Joint: the download failed.
     FletsJointFailed => "フレッツ・ジョイント ソフトウェア配信失敗", false;
-    /// The JPNE (MAP-E / DS-Lite) app started on the Java VM.
-    AppStarted => "JPNEアプリ起動", false;
-    /// The JPNE app stopped.
-    AppStopped => "JPNEアプリ停止", false;
-    /// The JPNE app ended abnormally.
-    AppCrashed => "JPNEアプリ異常終了", false;
+    // The VNE's app on the Java VM, one set of lines per VNE (see `servers::VneSoftware`).
+    /// v6 plus: JPNE's MAP-E app started on the Java VM.
+    JpneAppStarted => "JPNEアプリ起動", false;
+    /// v6 plus: the app stopped.
+    JpneAppStopped => "JPNEアプリ停止", false;
+    /// v6 plus: the app ended abnormally.
+    JpneAppCrashed => "JPNEアプリ異常終了", false;
+    /// v6 plus: the app stopped answering (the watchdog will act).
+    JpneAppHung => "JPNEアプリ応答なし", false;
+    /// OCN Virtual Connect: NTT Communications' MAP-E app started.
+    OcnAppStarted => "OCNバーチャルコネクトアプリ起動", false;
+    /// OCN Virtual Connect: the app stopped.
+    OcnAppStopped => "OCNバーチャルコネクトアプリ停止", false;
+    /// OCN Virtual Connect: the app ended abnormally.
+    OcnAppCrashed => "OCNバーチャルコネクトアプリ異常終了", false;
+    /// OCN Virtual Connect: the app stopped answering.
+    OcnAppHung => "OCNバーチャルコネクトアプリ応答なし", false;
+    /// transix: Internet Multifeed's DS-Lite app started.
+    TransixAppStarted => "transixアプリ起動", false;
+    /// transix: the app stopped.
+    TransixAppStopped => "transixアプリ停止", false;
+    /// transix: the app ended abnormally.
+    TransixAppCrashed => "transixアプリ異常終了", false;
+    /// transix: the app stopped answering.
+    TransixAppHung => "transixアプリ応答なし", false;
     /// The MAP rule was received from the VNE's rule server.
     MapRuleReceived => "MAPルール取得完了", false;
     /// The MAP rule fetch failed (will retry).
@@ -118,8 +139,6 @@ log_messages! {
     DsLiteUp => "DS-Lite接続確立", false;
     /// DS-Lite tunnel down.
     DsLiteDown => "DS-Lite接続切断", false;
-    /// The JPNE app stopped answering (the watchdog will act).
-    AppHung => "JPNEアプリ応答なし", false;
     /// The MAP rule was fetched again at the end of its lifetime.
     MapRuleRefreshed => "MAPルール更新", false;
     /// The user changed the NAPT settings (idle timers) in the advanced settings.

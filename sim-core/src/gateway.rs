@@ -131,6 +131,8 @@ pub struct BootRecord {
     pub cause: BootCause,
     pub ipv6_up: Option<SimDuration>,
     pub ipv4_up: Option<SimDuration>,
+    /// When the Java VM first came up in this boot (its `JavaVM起動(reboot)` line).
+    pub java_vm_up: Option<SimDuration>,
 }
 
 /// The gateway's whole state.
@@ -289,8 +291,16 @@ impl Gateway {
             cause,
             ipv6_up: None,
             ipv4_up: None,
+            java_vm_up: None,
         });
         self.boots.len() as u32
+    }
+
+    /// Notes the Java VM coming up in the current boot's record (the first time only).
+    pub fn note_java_vm_up(&mut self, now: SimTime) {
+        if let Some(boot) = self.boots.last_mut() {
+            boot.java_vm_up.get_or_insert(now.since(boot.at));
+        }
     }
 
     /// Notes a family coming up in the current boot's record.

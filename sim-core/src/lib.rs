@@ -4,6 +4,7 @@
 //!
 //! How it fits together:
 //! - [`time`]: simulated time (u64 ns) and the calendar that dates it.
+//! - [`timing`]: durations with spread (`40s..50s`), drawn per occurrence of a bring-up step.
 //! - [`rng`]: one ChaCha20 stream per component, all from the scenario seed.
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
 //! - [`cost`]: a scenario's expected engine events and CPU time, and its event limit.
@@ -46,6 +47,7 @@ pub mod servers;
 pub mod sim;
 pub mod stats;
 pub mod time;
+pub mod timing;
 pub mod trace;
 
 pub use outcome::Outcome;
@@ -64,6 +66,7 @@ pub fn shape_of_outcome(scenario: &Scenario) -> serde_json::Value {
             date: String::new(),
             ipv6_up: None,
             ipv4_up: None,
+            java_vm_up: None,
         });
     }
     serde_json::to_value(outcome).unwrap_or(serde_json::Value::Null)

@@ -150,6 +150,9 @@ pub struct BootOutcome {
     pub ipv6_up: Option<Dur>,
     /// From this boot's start to IPv4 up; `null` = not before the next boot or the end.
     pub ipv4_up: Option<Dur>,
+    /// HGW: from this boot's start to the Java VM being up, when the device writes
+    /// `JavaVM起動(reboot)`; `null` for a retail router, or if it did not come up.
+    pub java_vm_up: Option<Dur>,
 }
 
 /// One LAN client profile.

@@ -9,9 +9,12 @@
 //! a length and the data; an NTP packet is 48 fixed bytes), which is smaller
 //! than taking on dhcproto for four messages.
 //!
-//! - Neighbor discovery (RFC 4861): [`router_solicitation`], [`router_advertisement`].
+//! - Neighbor discovery (RFC 4861): [`router_solicitation`], [`router_advertisement`] (an
+//!   [`RaContent`]: the /64 with the A flag on RA lines, M and O and no prefix on DHCPv6-PD
+//!   lines), and [`dad_neighbor_solicitation`] (RFC 4862 duplicate address detection).
 //! - DHCPv6 prefix delegation (RFC 8415): [`dhcpv6_solicit`], [`dhcpv6_advertise`],
-//!   [`dhcpv6_request`], [`dhcpv6_reply`], between two [`Dhcpv6Peer`]s over a [`PrefixDelegation`].
+//!   [`dhcpv6_request`], [`dhcpv6_reply`], and the lease's [`dhcpv6_renew`] and
+//!   [`dhcpv6_rebind`], between two [`Dhcpv6Peer`]s over a [`PrefixDelegation`].
 //! - NTP (RFC 5905): [`ntp_request`], [`ntp_reply`] and [`ntp_timestamp`].
 //! - A LAN flow's first IPv4 packet ([`FirstPacket`]) as it leaves the gateway:
 //!   [`mape_first_packet`] (RFC 7597: NAPT-rewritten source, CE to BR) and
@@ -50,6 +53,10 @@ pub const RA_ROUTER_LIFETIME_S: u16 = 1800;
 pub const RA_VALID_LIFETIME_S: u32 = 2_592_000;
 /// Preferred lifetime of an RA's prefix, RFC 4861's default AdvPreferredLifetime (7 days).
 pub const RA_PREFERRED_LIFETIME_S: u32 = 604_800;
+/// The MSS of a TCP SYN leaving through MAP-E or DS-Lite on an IPoE line: the gateway clamps
+/// it to the tunnel's MTU, 1500 less the outer IPv6 header (40), the IPv4 header (20) and the
+/// TCP header (20). (PPPoE's 1414 would be 1500 - 8 - 40 - 20 - 20 less a safety margin.)
+pub const IPOE_TUNNEL_MSS: u16 = 1500 - 40 - 20 - 20;
 /// TTL of a LAN host's IPv4 packet once the gateway has forwarded it (64, less one hop).
 pub const FORWARDED_TTL: u8 = 63;
 /// Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01).
@@ -74,6 +81,8 @@ const SYN_WINDOW_SCALE: u8 = 7;
 const DHCPV6_SOLICIT: u8 = 1;
 const DHCPV6_ADVERTISE: u8 = 2;
 const DHCPV6_REQUEST: u8 = 3;
+const DHCPV6_RENEW: u8 = 5;
+const DHCPV6_REBIND: u8 = 6;
 const DHCPV6_REPLY: u8 = 7;
 /// DHCPv6 option codes (RFC 8415 §21).
 const OPTION_CLIENTID: u16 = 1;
@@ -172,33 +181,87 @@ pub fn router_solicitation(host: Ipv6Addr) -> Vec<u8> {
     icmpv6(host, ALL_ROUTERS, NDISC_HOP_LIMIT, &message)
 }
 
-/// A Router Advertisement from the router's link-local address to `host` (or ff02::1) with one
-/// Prefix Information option (on-link and autonomous flags) for `prefix`; lifetimes in seconds.
+/// What an RA carries besides the router lifetime (which gives the default route).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RaContent {
+    /// A line without DHCPv6-PD: O set (DNS by stateless DHCPv6), one Prefix Information option
+    /// with the on-link and autonomous (A, SLAAC) flags for the line's /64.
+    Slaac {
+        prefix: Ipv6Prefix,
+        valid_lifetime_s: u32,
+        preferred_lifetime_s: u32,
+    },
+    /// A DHCPv6-PD line: M and O set, no prefix for the CE's own addresses (it numbers itself
+    /// from the delegated /56).
+    Managed,
+}
+
+/// A Router Advertisement from the router's link-local address to `host` (or ff02::1), with
+/// the router lifetime in seconds and the flags and options of `content`.
 pub fn router_advertisement(
     router: Ipv6Addr,
     host: Ipv6Addr,
-    prefix: Ipv6Prefix,
     router_lifetime_s: u16,
-    valid_lifetime_s: u32,
-    preferred_lifetime_s: u32,
+    content: RaContent,
 ) -> Vec<u8> {
+    let (flags, prefix_info) = match content {
+        RaContent::Slaac {
+            prefix,
+            valid_lifetime_s,
+            preferred_lifetime_s,
+        } => (
+            NdiscRouterFlags::OTHER,
+            Some(NdiscPrefixInformation {
+                prefix_len: prefix.prefix_len(),
+                flags: NdiscPrefixInfoFlags::ON_LINK | NdiscPrefixInfoFlags::ADDRCONF,
+                valid_lifetime: Duration::from_secs(valid_lifetime_s.into()),
+                preferred_lifetime: Duration::from_secs(preferred_lifetime_s.into()),
+                prefix: prefix.addr(),
+            }),
+        ),
+        RaContent::Managed => (NdiscRouterFlags::MANAGED | NdiscRouterFlags::OTHER, None),
+    };
     let message = Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
         hop_limit: UNICAST_HOP_LIMIT,
-        flags: NdiscRouterFlags::empty(),
+        flags,
         router_lifetime: Duration::from_secs(router_lifetime_s.into()),
         reachable_time: Duration::ZERO,
         retrans_time: Duration::ZERO,
         lladdr: None,
         mtu: None,
-        prefix_info: Some(NdiscPrefixInformation {
-            prefix_len: prefix.prefix_len(),
-            flags: NdiscPrefixInfoFlags::ON_LINK | NdiscPrefixInfoFlags::ADDRCONF,
-            valid_lifetime: Duration::from_secs(valid_lifetime_s.into()),
-            preferred_lifetime: Duration::from_secs(preferred_lifetime_s.into()),
-            prefix: prefix.addr(),
-        }),
+        prefix_info,
     });
     icmpv6(router, host, NDISC_HOP_LIMIT, &message)
+}
+
+/// The solicited-node multicast address of `addr` (RFC 4291 §2.7.1): ff02::1:ffXX:XXXX.
+pub fn solicited_node(addr: Ipv6Addr) -> Ipv6Addr {
+    let o = addr.octets();
+    Ipv6Addr::new(
+        0xff02,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0xff00 | u16::from(o[13]),
+        u16::from_be_bytes([o[14], o[15]]),
+    )
+}
+
+/// The Neighbor Solicitation of duplicate address detection (RFC 4862 §5.4.2): from the
+/// unspecified address to the tentative address's solicited-node group, no link-layer option.
+pub fn dad_neighbor_solicitation(tentative: Ipv6Addr) -> Vec<u8> {
+    let message = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+        target_addr: tentative,
+        lladdr: None,
+    });
+    icmpv6(
+        Ipv6Addr::UNSPECIFIED,
+        solicited_node(tentative),
+        NDISC_HOP_LIMIT,
+        &message,
+    )
 }
 
 /// One end of a DHCPv6 exchange: its link-local address and the MAC its DUID-LL carries.
@@ -347,6 +410,45 @@ pub fn dhcpv6_request(
     let mut m = dhcpv6_head(DHCPV6_REQUEST, transaction_id);
     put_option(&mut m, OPTION_CLIENTID, &client.duid());
     put_option(&mut m, OPTION_SERVERID, &server.duid());
+    put_option(
+        &mut m,
+        OPTION_ELAPSED_TIME,
+        &elapsed_centiseconds(elapsed).to_be_bytes(),
+    );
+    put_ia_pd(&mut m, lease.iaid, Some(lease), false);
+    from_client(client, &m)
+}
+
+/// A DHCPv6 Renew of `lease` to the server that delegated it (RFC 8415 §18.2.4): Client ID,
+/// Server ID, Elapsed Time, the IA_PD with the prefix (lifetimes 0: the client asks to keep it).
+pub fn dhcpv6_renew(
+    client: &Dhcpv6Peer,
+    server: &Dhcpv6Peer,
+    transaction_id: u32,
+    lease: &PrefixDelegation,
+    elapsed: SimDuration,
+) -> Vec<u8> {
+    let mut m = dhcpv6_head(DHCPV6_RENEW, transaction_id);
+    put_option(&mut m, OPTION_CLIENTID, &client.duid());
+    put_option(&mut m, OPTION_SERVERID, &server.duid());
+    put_option(
+        &mut m,
+        OPTION_ELAPSED_TIME,
+        &elapsed_centiseconds(elapsed).to_be_bytes(),
+    );
+    put_ia_pd(&mut m, lease.iaid, Some(lease), false);
+    from_client(client, &m)
+}
+
+/// A DHCPv6 Rebind of `lease` to any server (RFC 8415 §18.2.5): as a Renew without Server ID.
+pub fn dhcpv6_rebind(
+    client: &Dhcpv6Peer,
+    transaction_id: u32,
+    lease: &PrefixDelegation,
+    elapsed: SimDuration,
+) -> Vec<u8> {
+    let mut m = dhcpv6_head(DHCPV6_REBIND, transaction_id);
+    put_option(&mut m, OPTION_CLIENTID, &client.duid());
     put_option(
         &mut m,
         OPTION_ELAPSED_TIME,
@@ -699,15 +801,18 @@ mod tests {
         let bytes = router_advertisement(
             router,
             host,
-            prefix,
             RA_ROUTER_LIFETIME_S,
-            RA_VALID_LIFETIME_S,
-            RA_PREFERRED_LIFETIME_S,
+            RaContent::Slaac {
+                prefix,
+                valid_lifetime_s: RA_VALID_LIFETIME_S,
+                preferred_lifetime_s: RA_PREFERRED_LIFETIME_S,
+            },
         );
         let (ip, repr) = icmpv6_of(&bytes);
         assert_eq!((ip.src_addr, ip.dst_addr, ip.hop_limit), (router, host, 255));
         let Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
             router_lifetime,
+            flags,
             prefix_info: Some(info),
             ..
         }) = repr
@@ -715,6 +820,11 @@ mod tests {
             panic!("not an RA with a prefix: {repr:?}");
         };
         assert_eq!(router_lifetime, Duration::from_secs(1800));
+        assert_eq!(
+            flags,
+            NdiscRouterFlags::OTHER,
+            "O set, M clear: SLAAC plus stateless DHCPv6"
+        );
         assert_eq!(
             info,
             NdiscPrefixInformation {
@@ -727,6 +837,50 @@ mod tests {
         );
         // 16 bytes of RA, 32 of Prefix Information.
         assert_eq!(bytes.len(), 40 + 16 + 32);
+        // The byte that carries M (0x80) and O (0x40).
+        assert_eq!(bytes[40 + 5], 0x40);
+    }
+
+    #[test]
+    fn a_pd_lines_ra_sets_m_and_o_and_carries_no_prefix() {
+        let (router, host) = (link_local(NGN_MAC), link_local(CE_MAC));
+        let bytes = router_advertisement(router, host, RA_ROUTER_LIFETIME_S, RaContent::Managed);
+        let (_, repr) = icmpv6_of(&bytes);
+        let Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
+            router_lifetime,
+            flags,
+            prefix_info,
+            ..
+        }) = repr
+        else {
+            panic!("not an RA: {repr:?}");
+        };
+        assert_eq!(flags, NdiscRouterFlags::MANAGED | NdiscRouterFlags::OTHER);
+        assert_eq!(router_lifetime, Duration::from_secs(1800), "the default route");
+        assert_eq!(prefix_info, None);
+        assert_eq!(bytes.len(), 40 + 16);
+        assert_eq!(bytes[40 + 5], 0xc0);
+    }
+
+    #[test]
+    fn dad_solicits_the_tentative_address_from_nowhere() {
+        let tentative = link_local(CE_MAC);
+        let bytes = dad_neighbor_solicitation(tentative);
+        let (ip, repr) = icmpv6_of(&bytes);
+        assert_eq!(ip.src_addr, Ipv6Addr::UNSPECIFIED);
+        assert_eq!(
+            ip.dst_addr,
+            "ff02::1:ff10:1".parse::<Ipv6Addr>().expect("valid"),
+            "the solicited-node group of ...:fe10:1"
+        );
+        assert_eq!(ip.hop_limit, 255);
+        assert_eq!(
+            repr,
+            Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+                target_addr: tentative,
+                lladdr: None
+            })
+        );
     }
 
     #[test]
@@ -803,6 +957,24 @@ mod tests {
         assert_eq!(xid, 0x12_3456);
         assert_eq!(option(&options, 25), [0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(option(&options, 8), [0xff, 0xff]);
+        // Renew names the server; Rebind goes to any; both carry the prefix they want kept.
+        let renew = dhcpv6_renew(&client, &server, 0x55, &lease, SimDuration::from_secs(30));
+        let (ip, udp, payload) = udp_of(&renew);
+        assert_eq!((ip.dst_addr, udp.dst_port), (ALL_DHCP_SERVERS, 547));
+        let (t, _, options) = dhcpv6_of(payload);
+        assert_eq!(t, 5);
+        assert_eq!(option(&options, 2), server_duid);
+        assert_eq!(option(&options, 8), 3000u16.to_be_bytes());
+        let iaprefix = option(&options_of(&option(&options, 25)[12..]), 26);
+        assert_eq!(iaprefix[9..], lease.prefix.addr().octets());
+        let rebind = dhcpv6_rebind(&client, 0x56, &lease, SimDuration::ZERO);
+        let (_, _, payload) = udp_of(&rebind);
+        let (t, _, options) = dhcpv6_of(payload);
+        assert_eq!(t, 6);
+        assert!(
+            options.iter().all(|(code, _)| *code != 2),
+            "no Server ID in a Rebind"
+        );
     }
 
     #[test]
@@ -901,9 +1073,10 @@ mod tests {
         let br: Ipv6Addr = "2404:9200:225:100::64".parse().expect("valid");
         let src = SocketAddrV4::new(Ipv4Addr::new(106, 72, 63, 108), 11_584);
         let dst = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 80), 443);
+        assert_eq!(IPOE_TUNNEL_MSS, 1420);
         let first = FirstPacket::TcpSyn {
             initial_seq: 0xdead_beef,
-            mss: 1420,
+            mss: IPOE_TUNNEL_MSS,
         };
         let (inner, payload) = tunnelled(&mape_first_packet(ce, br, src, dst, first), ce, br);
         assert_eq!(inner.next_header, IpProtocol::Tcp);

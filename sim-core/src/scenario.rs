@@ -14,6 +14,7 @@ use crate::lan::ProfileModel;
 use crate::mape::{Ipv6Prefix, RuleAndBr, VnePreset};
 use crate::napt::{NaptConfig, NaptTimeouts};
 use crate::time::{CivilDateTime, SimDuration, SimTime};
+use crate::timing::Spread;
 
 /// Hard limits that keep runaway input from hanging a run.
 pub mod limits {
@@ -82,6 +83,8 @@ pub struct LineContract {
     /// The rule (and BR) the VNE's rule server hands out for this line, when the scenario
     /// gives one of its own; `None`: the rule of the VNE's table that covers `prefix`.
     pub map_rule: Option<RuleAndBr>,
+    /// The ONU's own timings (it belongs to the line: NTT's equipment).
+    pub onu: OnuTimings,
 }
 
 impl LineContract {
@@ -91,6 +94,26 @@ impl LineContract {
         match &self.map_rule {
             Some(own) => Some(own.clone()),
             None => self.vne.rule_for(&self.prefix).map(|r| r.rule_and_br()),
+        }
+    }
+}
+
+/// How long the ONU takes to carry traffic again: after its power returns it boots, then ranges;
+/// after a loss of signal it only ranges (PON discovery and registration with the OLT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnuTimings {
+    pub boot_time: Spread,
+    pub ranging_time: Spread,
+}
+
+impl Default for OnuTimings {
+    /// ASSUMPTION (no published figure for NTT's ONUs): boot 30-50 s; ranging 5-15 s, of which the
+    /// EPON MPCP discovery and registration itself takes under a second (IEEE 802.3 clause 64), the
+    /// rest the OLT's periodic discovery windows, OAM discovery and the line's authentication.
+    fn default() -> Self {
+        OnuTimings {
+            boot_time: Spread::secs(30, 50),
+            ranging_time: Spread::secs(5, 15),
         }
     }
 }
@@ -112,6 +135,13 @@ pub fn default_prefix(vne: &VnePreset) -> Ipv6Prefix {
     Ipv6Prefix::new(addr, 56).expect("a /56 is a valid prefix length")
 }
 
+/// The End-user prefix of a line with this delivery when a scenario names none: the /56 of
+/// [`default_prefix`] for DHCPv6-PD, its first /64 for a Router Advertisement line.
+pub fn default_line_prefix(vne: &VnePreset, delivery: Ipv6Delivery) -> Ipv6Prefix {
+    let prefix = default_prefix(vne);
+    Ipv6Prefix::new(prefix.addr(), delivery.prefix_len()).unwrap_or(prefix)
+}
+
 /// How the NGN delivers the IPv6 prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ipv6Delivery {
@@ -126,6 +156,14 @@ impl Ipv6Delivery {
         match self {
             Ipv6Delivery::Ra => "ra",
             Ipv6Delivery::Pd => "pd",
+        }
+    }
+
+    /// The length of the prefix the NGN hands out this way (/64 by RA, /56 by DHCPv6-PD).
+    pub fn prefix_len(self) -> u8 {
+        match self {
+            Ipv6Delivery::Ra => 64,
+            Ipv6Delivery::Pd => 56,
         }
     }
 }
@@ -185,10 +223,14 @@ impl LinkConditions {
 #[derive(Clone, Debug)]
 pub struct GatewaySpec {
     pub name: String,
-    /// From power-on until the WAN port is up.
-    pub boot_time: SimDuration,
-    /// From a reboot request until the unit powers down and boots again.
-    pub shutdown_time: SimDuration,
+    /// From power-on (when the unset clock starts at 2019-01-01 00:00:00) until the firmware is
+    /// up: the WAN port comes up and an HGW with its bundle in flash starts the Java VM.
+    pub boot_time: Spread,
+    /// From a reboot request until the unit starts booting again (the clean stop, the reset and
+    /// the boot loader).
+    pub shutdown_time: Spread,
+    /// From IPv6 up until the first NTP query goes out.
+    pub ntp_delay: Spread,
     pub model: GatewayModel,
     /// The NAPT table MAP-E traffic goes through (unused on DS-Lite, where the AFTR translates).
     pub napt: NaptConfig,
@@ -210,12 +252,45 @@ impl GatewayModel {
             GatewayModel::RetailRouter(_) => "retail-router",
         }
     }
+
+    /// The default boot time of this kind of gateway.
+    pub fn default_boot_time(&self) -> Spread {
+        match self {
+            GatewayModel::Hgw(_) => HGW_BOOT_TIME,
+            GatewayModel::RetailRouter(_) => ROUTER_BOOT_TIME,
+        }
+    }
+
+    /// The default shutdown time of this kind of gateway.
+    pub fn default_shutdown_time(&self) -> Spread {
+        match self {
+            GatewayModel::Hgw(_) => HGW_SHUTDOWN_TIME,
+            GatewayModel::RetailRouter(_) => ROUTER_SHUTDOWN_TIME,
+        }
+    }
 }
+
+// Defaults calibrated to the report's log (docs/scenarios.md has the table with sources).
+// Power-on to `JavaVM起動(reboot)` is boot + Java VM start: 19-23 s + 18-22 s = 41 s on average,
+// the `2019-01-01 00:00:41` of the report's entry 96 (a boot whose clock NTP had not yet set).
+// A user reboot to `JavaVM起動(reboot)` adds the shutdown: 25-29 s + 41 s = 68 s on average, the
+// report's entries 474 (19:21:11) and 469 (19:22:19).
+
+/// HGW power-on to firmware up (19-23 s; with the Java VM start, calibrated to the report's 41 s).
+pub const HGW_BOOT_TIME: Spread = Spread::secs(19, 23);
+/// HGW reboot request to the next boot (25-29 s; calibrated to the report's 68 s less 41 s).
+pub const HGW_SHUTDOWN_TIME: Spread = Spread::secs(25, 29);
+/// ASSUMPTION: a retail router boots in 20-30 s.
+pub const ROUTER_BOOT_TIME: Spread = Spread::secs(20, 30);
+/// ASSUMPTION: a retail router restarts in 4-6 s.
+pub const ROUTER_SHUTDOWN_TIME: Spread = Spread::secs(4, 6);
+/// ASSUMPTION: the NTP client's first query goes out 1-5 s after IPv6 is up.
+pub const DEFAULT_NTP_DELAY: Spread = Spread::secs(1, 5);
 
 /// The HGW's bring-up timings (model parameters with observed-plausible defaults).
 #[derive(Clone, Debug)]
 pub struct HgwSettings {
-    /// The JPNE (or transix) bundle is already in flash at the start.
+    /// The VNE's bundle (JPNE's, OCN's or transix's software) is already in flash at the start.
     pub bundle_cached: bool,
     /// Size of the bundle Flets Joint delivers.
     pub bundle_bytes: u32,
@@ -224,11 +299,11 @@ pub struct HgwSettings {
     /// Pause between distribution attempts.
     pub distribution_retry: SimDuration,
     /// Unpacking and installing a delivered bundle.
-    pub install_time: SimDuration,
-    /// Java VM start-up.
-    pub java_vm_start: SimDuration,
+    pub install_time: Spread,
+    /// Java VM start-up, until it writes `JavaVM起動(reboot)`.
+    pub java_vm_start: Spread,
     /// The app's own start-up inside the Java VM.
-    pub app_start: SimDuration,
+    pub app_start: Spread,
     /// The app's rule fetch retries.
     pub rule_retry: Backoff,
 }
@@ -240,9 +315,12 @@ impl Default for HgwSettings {
             bundle_bytes: 512 * 1024,
             distribution_timeout: SimDuration::from_secs(60),
             distribution_retry: SimDuration::from_mins(5),
-            install_time: SimDuration::from_secs(30),
-            java_vm_start: SimDuration::from_secs(45),
-            app_start: SimDuration::from_secs(15),
+            // ASSUMPTION: unpacking and installing a 512 KiB bundle, 20-40 s.
+            install_time: Spread::secs(20, 40),
+            // 18-22 s: with the boot time, the report's 41 s from power-on to `JavaVM起動`.
+            java_vm_start: Spread::secs(18, 22),
+            // ASSUMPTION: 8-12 s for the app inside the running VM.
+            app_start: Spread::secs(8, 12),
             rule_retry: Backoff {
                 initial: SimDuration::from_secs(60),
                 max: SimDuration::from_mins(20),

@@ -157,6 +157,12 @@ pub enum TraceEvent {
     OnuSignal {
         up: bool,
     },
+    /// The ONU lost or regained power (a power cut reaches it too).
+    OnuPower {
+        on: bool,
+    },
+    /// The ONU finished ranging: the WAN link carries traffic again.
+    OnuRanged,
     PowerOff,
     Boot {
         boot: u32,
@@ -190,6 +196,13 @@ pub enum TraceEvent {
     DeviceSwapped {
         unit: u32,
     },
+    /// A Renew (or a Rebind) of the delegated prefix ended: answered, or given up at its deadline.
+    Lease {
+        rebind: bool,
+        answered: bool,
+    },
+    /// The delegated prefix's valid lifetime ended without an answer: IPv6 is gone.
+    LeaseExpired,
     /// A LAN session began (or failed to): its client group, family and result
     /// (0 started, 1 family down, 2 NAPT full, 3 port set exhausted, 4 AFTR quota).
     /// Folded into the digest; `-v` leaves these out of its text.
@@ -284,6 +297,17 @@ impl Digestible for TraceEvent {
                 w.u8(*ipv4 as u8);
                 w.u8(*result);
             }
+            TraceEvent::OnuPower { on } => {
+                w.u8(20);
+                w.u8(*on as u8);
+            }
+            TraceEvent::OnuRanged => w.u8(21),
+            TraceEvent::Lease { rebind, answered } => {
+                w.u8(22);
+                w.u8(*rebind as u8);
+                w.u8(*answered as u8);
+            }
+            TraceEvent::LeaseExpired => w.u8(23),
         }
     }
 }
@@ -304,6 +328,9 @@ impl fmt::Display for TraceEvent {
             ),
             TraceEvent::OnuSignal { up: true } => f.write_str("ONU: optical signal back"),
             TraceEvent::OnuSignal { up: false } => f.write_str("ONU: loss of signal"),
+            TraceEvent::OnuPower { on: true } => f.write_str("ONU: power back, booting"),
+            TraceEvent::OnuPower { on: false } => f.write_str("ONU: power off"),
+            TraceEvent::OnuRanged => f.write_str("ONU: ranged, WAN link up"),
             TraceEvent::PowerOff => f.write_str("gateway: power off"),
             TraceEvent::Boot { boot, cause } => write!(f, "gateway: boot #{boot} ({})", cause.name()),
             TraceEvent::Step { step } => write!(f, "gateway: step {step}"),
@@ -336,6 +363,13 @@ impl fmt::Display for TraceEvent {
             TraceEvent::DeviceSwapped { unit } => {
                 write!(f, "gateway: unit #{unit} installed in place of the old one")
             }
+            TraceEvent::Lease { rebind, answered } => write!(
+                f,
+                "gateway: DHCPv6 {} of the prefix {}",
+                if *rebind { "Rebind" } else { "Renew" },
+                if *answered { "answered" } else { "unanswered" }
+            ),
+            TraceEvent::LeaseExpired => f.write_str("gateway: delegated prefix expired"),
             TraceEvent::Session { group, ipv4, result } => write!(
                 f,
                 "lan: session of group {group} over {}: {}",

@@ -6,9 +6,10 @@ use sim_core::engine::Observer;
 use sim_core::mape::vne_preset;
 use sim_core::scenario::{
     FaultKind, FaultSpec, FaultTiming, GatewayModel, GatewaySpec, HgwSettings, Ipv6Delivery, LineContract,
-    RouterSettings, Scenario, default_prefix,
+    OnuTimings, RouterSettings, Scenario, default_prefix,
 };
 use sim_core::time::{CivilDateTime, SimDuration, SimTime};
+use sim_core::timing::Spread;
 use sim_core::trace::TraceEvent;
 use sim_core::{Outcome, Simulation};
 
@@ -35,12 +36,14 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
             prefix: default_prefix(vne),
             ntp_first_query_loss: 0.0,
             map_rule: None,
+            onu: OnuTimings::default(),
         },
         links: BTreeMap::new(),
         gateway: GatewaySpec {
             name: "gw".into(),
-            boot_time: SimDuration::from_secs(40),
-            shutdown_time: SimDuration::from_secs(10),
+            boot_time: Spread::secs(19, 23),
+            shutdown_time: Spread::secs(25, 29),
+            ntp_delay: sim_core::scenario::DEFAULT_NTP_DELAY,
             model,
             napt: sim_core::napt::NaptConfig::hgw(),
         },

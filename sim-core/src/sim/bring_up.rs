@@ -1,5 +1,8 @@
-//! The bring-up: power, boots, link loss, and the steps from IPv6 to IPv4
-//! (NTP, Flets Joint distribution, Java VM, rule fetch or AFTR, MAP-E).
+//! The bring-up: power, boots, link loss, the ONU's boot and ranging, and
+//! the steps from IPv6 to IPv4 (NTP, Flets Joint distribution, Java VM,
+//! rule fetch or AFTR, MAP-E); the delegated prefix's lease (Renew at T1,
+//! Rebind at T2, expiry). Every step's duration is drawn from its own
+//! stream ([`TimingStreams`]).
 
 use super::*;
 use crate::device_log::LogMessage;
@@ -17,7 +20,7 @@ impl Simulation<'_> {
         }
         self.restart_hazards();
         // An HGW with its bundle in flash starts the Java VM as soon as the firmware is up.
-        let boot_time = self.gateway.spec.boot_time;
+        let boot_time = self.gateway.spec.boot_time.draw(&mut self.timing.boot);
         self.schedule_power(boot_time, PowerEvent::BootDone);
     }
 
@@ -46,6 +49,8 @@ impl Simulation<'_> {
     pub(super) fn power_off(&mut self) {
         let (v6, v4) = (self.gateway.ipv6.is_up(), self.gateway.ipv4.is_up());
         self.gateway.power_down(self.now);
+        // The lease lives in RAM too: a new one is solicited after the boot.
+        self.lease_epoch += 1;
         self.families_down(v6, v4);
         // The NAPT table lives in RAM.
         if let Some(napt) = &mut self.napt {
@@ -63,7 +68,7 @@ impl Simulation<'_> {
             self.gateway.bundle_cached = false;
             self.emit(TraceEvent::BundleDeleted);
         }
-        let shutdown = self.gateway.spec.shutdown_time;
+        let shutdown = self.gateway.spec.shutdown_time.draw(&mut self.timing.shutdown);
         self.schedule_power(shutdown, PowerEvent::RebootNow(cause));
     }
 
@@ -72,20 +77,82 @@ impl Simulation<'_> {
             return;
         }
         let (v6, v4) = self.gateway.lose_network(self.now);
+        self.lease_epoch += 1;
         self.log(LogMessage::WanLinkDown);
         self.families_down(v6, v4);
+    }
+
+    // ---- the ONU ----------------------------------------------------------------
+
+    /// The ONU ranges if it can (powered and booted, lit, not ranged yet); the WAN link comes
+    /// up when it is done.
+    pub(super) fn start_onu_ranging(&mut self) {
+        if let Some(epoch) = self.onu.ranging_can_start() {
+            let d = self.scenario.line.onu.ranging_time.draw(&mut self.timing.onu);
+            self.queue.push(
+                self.now + d,
+                Event::Onu {
+                    epoch,
+                    what: OnuEvent::Ranged,
+                },
+            );
+        }
+    }
+
+    /// A power cut reaches the ONU.
+    pub(super) fn onu_power_off(&mut self) {
+        if self.onu.power_off() {
+            self.emit(TraceEvent::OnuPower { on: false });
+        }
+    }
+
+    /// Power returns to the ONU: it boots, then ranges.
+    pub(super) fn onu_power_on(&mut self) {
+        if self.onu.has_power() {
+            return;
+        }
+        let epoch = self.onu.power_on();
+        self.emit(TraceEvent::OnuPower { on: true });
+        let d = self.scenario.line.onu.boot_time.draw(&mut self.timing.onu);
+        self.queue.push(
+            self.now + d,
+            Event::Onu {
+                epoch,
+                what: OnuEvent::Booted,
+            },
+        );
+    }
+
+    pub(super) fn on_onu_event(&mut self, epoch: u64, what: OnuEvent) {
+        match what {
+            OnuEvent::Booted => {
+                if self.onu.booted(epoch) {
+                    self.start_onu_ranging();
+                }
+            }
+            OnuEvent::Ranged => {
+                if self.onu.ranged(epoch) {
+                    self.emit(TraceEvent::OnuRanged);
+                    if !self.gateway.booting {
+                        self.log(LogMessage::WanLinkUp);
+                    }
+                    self.advance();
+                }
+            }
+        }
     }
 
     pub(super) fn on_power_event(&mut self, what: PowerEvent) {
         match what {
             PowerEvent::RebootNow(cause) => {
-                if !self.gateway.powered {
+                // A power cut that began during the shutdown holds the boot until power returns.
+                if !self.gateway.powered && self.power_cuts == 0 {
                     self.boot(cause);
                 }
             }
             PowerEvent::BootDone => {
                 self.gateway.booting = false;
-                if self.onu.has_signal() {
+                if self.onu.link_up() {
                     self.log(LogMessage::WanLinkUp);
                 }
                 if self.gateway.is_hgw() {
@@ -96,14 +163,15 @@ impl Simulation<'_> {
             }
             PowerEvent::Installed => self.start_java_vm(),
             PowerEvent::JavaVmUp(epoch) if epoch == self.gateway.java_epoch => {
-                // The device writes its "boot" line when the Java VM is up (before NTP has
-                // set the clock, with a 2019-01-01 time).
+                // The device writes its "boot" line when the Java VM is up (with a 2019-01-01
+                // time if NTP has not set the clock yet).
                 self.log(LogMessage::Boot);
+                self.gateway.note_java_vm_up(self.now);
                 self.start_app();
             }
             PowerEvent::AppUp(epoch) if epoch == self.gateway.java_epoch => {
                 self.set_java(JavaState::Running);
-                self.log(LogMessage::AppStarted);
+                self.log(self.software.app_started);
                 self.advance();
             }
             PowerEvent::Watchdog { epoch, action } if epoch == self.gateway.java_epoch => {
@@ -147,25 +215,32 @@ impl Simulation<'_> {
     /// Starts whatever the gateway's current step needs, unless it is already waiting on something.
     pub(super) fn advance(&mut self) {
         let g = &self.gateway;
-        if !g.powered || g.booting || g.pending.is_some() || !self.onu.has_signal() || g.ipv4.is_up() {
+        if !g.powered || g.booting || g.pending.is_some() || !self.onu.link_up() || g.ipv4.is_up() {
             return;
         }
         let step = g.current_step(true, self.ds_lite);
         let wan = self.links.conditions(LinkId::Wan);
         match step {
             Step::Ipv6 => {
-                let e = network::acquire_ipv6(&mut self.rng_gateway, wan, self.scenario.line.ipv6_delivery);
-                self.wait(Pending::Ipv6, e.elapsed, NetEvent::Ipv6Done(e));
+                let a = network::acquire_ipv6(
+                    &mut self.rng_gateway,
+                    &mut self.timing.ipv6_host,
+                    wan,
+                    self.scenario.line.ipv6_delivery,
+                );
+                self.wait(Pending::Ipv6, a.exchange.elapsed, NetEvent::Ipv6Done(a));
             }
             Step::Ntp => {
                 let mut e = network::sync_clock(&mut self.rng_gateway, wan);
-                // Now and then the first query after a boot goes unanswered and the client
-                // polls again a minute later: entries until then carry the unset clock.
+                // The client's first query goes out a few seconds after IPv6 is up. Now and
+                // then it goes unanswered and the client polls again a minute later: entries
+                // until then carry the unset clock.
                 let first_query = self.gateway.failures_in_row == 0;
-                if first_query
-                    && crate::rng::unit(&mut self.rng_ntp) < self.scenario.line.ntp_first_query_loss
-                {
-                    e.elapsed += NTP_POLL_AFTER_MISS;
+                if first_query {
+                    e.elapsed += self.gateway.spec.ntp_delay.draw(&mut self.timing.ntp_delay);
+                    if crate::rng::unit(&mut self.rng_ntp) < self.scenario.line.ntp_first_query_loss {
+                        e.elapsed += NTP_POLL_AFTER_MISS;
+                    }
                 }
                 self.wait(Pending::Ntp, e.elapsed, NetEvent::NtpDone(e));
             }
@@ -209,8 +284,8 @@ impl Simulation<'_> {
             server_addr: DISTRIBUTOR_ADDR,
             server_port: 80,
             host: "flets-joint.ngn.example".into(),
-            path: "/v1/bundle/jpne-mape".into(),
-            behaviour: self.distributor.answer(h.bundle_bytes),
+            path: self.software.bundle_path.into(),
+            behaviour: self.distributor.answer(h.bundle_bytes, self.software),
             timeout: h.distribution_timeout,
         };
         let path = self.links.path_to(LinkId::Distributor);
@@ -279,9 +354,14 @@ impl Simulation<'_> {
         let wan_retry = EXCHANGE_RETRY;
         match what {
             NetEvent::RetryDue => {}
-            NetEvent::Ipv6Done(e) => {
-                if e.answered {
-                    self.capture_ipv6_bring_up();
+            NetEvent::Ipv6Done(a) => {
+                if a.exchange.answered {
+                    self.capture_ipv6_bring_up(&a);
+                    if let Some([.., reply]) = a.timeline.dhcpv6 {
+                        // The lease runs from the Reply (DAD of the address came after it).
+                        let since_reply = a.exchange.elapsed.saturating_sub(reply);
+                        self.start_lease(since_reply);
+                    }
                     self.gateway.failures_in_row = 0;
                     if self.gateway.ipv6.up(self.now) {
                         self.gateway.note_up(self.now, false);
@@ -383,7 +463,8 @@ impl Simulation<'_> {
                     self.emit(TraceEvent::BundleDelivered);
                     self.log(LogMessage::FletsJointDelivered);
                     self.set_java(JavaState::Installing);
-                    let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.install_time);
+                    let install = self.hgw_settings().map(|h| h.install_time);
+                    let t = install.map_or(SimDuration::ZERO, |s| s.draw(&mut self.timing.install));
                     self.schedule_power(t, PowerEvent::Installed);
                 } else {
                     self.log(LogMessage::FletsJointFailed);
@@ -461,6 +542,74 @@ impl Simulation<'_> {
         }
     }
 
+    // ---- the lease of the delegated prefix ------------------------------------
+
+    /// A prefix was delegated `since_reply` ago: its lease starts, with a Renew due at T1.
+    fn start_lease(&mut self, since_reply: SimDuration) {
+        self.lease_epoch += 1;
+        self.lease_start = SimTime::from_nanos(self.now.as_nanos().saturating_sub(since_reply.as_nanos()));
+        let t1 = network::NGN_PD_LEASE.t1().saturating_sub(since_reply);
+        self.schedule_lease(t1, LeaseEvent::RenewDue);
+    }
+
+    fn schedule_lease(&mut self, after: SimDuration, what: LeaseEvent) {
+        let epoch = self.lease_epoch;
+        self.queue.push(self.now + after, Event::Lease { epoch, what });
+    }
+
+    /// Sends a Renew (until T2) or a Rebind (until the valid lifetime ends) and schedules its
+    /// answer, or the moment the client gives up on it.
+    fn send_lease_renewal(&mut self, rebind: bool) {
+        let lease = network::NGN_PD_LEASE;
+        let until = self.lease_start + if rebind { lease.valid() } else { lease.t2() };
+        let deadline = until.since(self.now);
+        let wan = self.links.conditions(LinkId::Wan);
+        let e = network::renew_lease(
+            &mut self.rng_gateway,
+            &mut self.timing.ipv6_host,
+            wan,
+            rebind,
+            deadline,
+        );
+        if e.answered {
+            self.schedule_lease(e.elapsed, LeaseEvent::Answered { rebind });
+        } else {
+            self.schedule_lease(deadline, LeaseEvent::GaveUp { rebind });
+        }
+    }
+
+    pub(super) fn on_lease_event(&mut self, what: LeaseEvent) {
+        match what {
+            LeaseEvent::RenewDue => self.send_lease_renewal(false),
+            LeaseEvent::Answered { rebind } => {
+                self.emit(TraceEvent::Lease {
+                    rebind,
+                    answered: true,
+                });
+                self.capture_lease_renewal(rebind);
+                self.lease_start = self.now;
+                self.schedule_lease(network::NGN_PD_LEASE.t1(), LeaseEvent::RenewDue);
+            }
+            LeaseEvent::GaveUp { rebind: false } => {
+                self.emit(TraceEvent::Lease {
+                    rebind: false,
+                    answered: false,
+                });
+                self.send_lease_renewal(true);
+            }
+            LeaseEvent::GaveUp { rebind: true } => {
+                // The valid lifetime is over: the prefix (and MAP-E on top of it) is gone; the
+                // bring-up starts again with a Solicit.
+                self.emit(TraceEvent::LeaseExpired);
+                self.log(LogMessage::PrefixExpired);
+                let (v6, v4) = self.gateway.lose_network(self.now);
+                self.lease_epoch += 1;
+                self.families_down(v6, v4);
+                self.advance();
+            }
+        }
+    }
+
     /// The MAP-E configuration a retail router's static MAP rule gives, if it has one.
     pub(super) fn static_ipv4(&self) -> Option<Ipv4Config> {
         let GatewayModel::RetailRouter(r) = &self.gateway.spec.model else {
@@ -504,55 +653,105 @@ impl Simulation<'_> {
         }
     }
 
-    /// The successful RS/RA or DHCPv6-PD exchange that just ended, on the WAN link.
-    fn capture_ipv6_bring_up(&mut self) {
+    /// The successful IPv6 bring-up that just ended, on the WAN link: DAD of the link-local
+    /// address, the RS and the RA (the /64 with the A flag on an RA line; M and O without a
+    /// prefix on a DHCPv6-PD line), the DHCPv6-PD exchange, DAD of the global address.
+    fn capture_ipv6_bring_up(&mut self, a: &network::Ipv6Acquisition) {
         let Some(capture) = &mut self.capture else { return };
-        let latency = self.links.conditions(LinkId::Wan).latency;
-        let now = self.now;
+        let start = SimTime::from_nanos(self.now.as_nanos().saturating_sub(a.exchange.elapsed.as_nanos()));
+        let t = a.timeline;
         let ce = packet::Dhcpv6Peer::from_mac(GATEWAY_MAC);
         let edge = packet::Dhcpv6Peer::from_mac(NGN_EDGE_MAC);
         let prefix = self.scenario.line.prefix;
-        match self.scenario.line.ipv6_delivery {
-            crate::scenario::Ipv6Delivery::Ra => {
-                let rs_at = SimTime::from_nanos(now.as_nanos().saturating_sub(latency.as_nanos() * 2));
-                capture.add(LinkId::Wan, rs_at, packet::router_solicitation(ce.link_local));
-                let ra = packet::router_advertisement(
-                    edge.link_local,
-                    ce.link_local,
-                    prefix,
-                    packet::RA_ROUTER_LIFETIME_S,
-                    packet::RA_VALID_LIFETIME_S,
-                    packet::RA_PREFERRED_LIFETIME_S,
-                );
-                capture.add(LinkId::Wan, now, ra);
-            }
-            crate::scenario::Ipv6Delivery::Pd => {
-                let rtt = latency.saturating_mul(2).as_nanos();
-                let back = |k: u64| SimTime::from_nanos(now.as_nanos().saturating_sub(rtt * k));
-                let lease = packet::PrefixDelegation {
-                    iaid: 1,
-                    prefix,
-                    t1_s: 7200,
-                    t2_s: 12600,
-                    preferred_lifetime_s: 14400,
-                    valid_lifetime_s: 14400,
-                };
-                let xid = (self.gateway.boots.len() as u32) << 8 | self.gateway.net_epoch as u32 & 0xff;
-                let zero = SimDuration::ZERO;
-                capture.add(LinkId::Wan, back(2), packet::dhcpv6_solicit(&ce, xid, 1, zero));
-                capture.add(
-                    LinkId::Wan,
-                    SimTime::from_nanos(back(1).as_nanos().saturating_sub(1)),
-                    packet::dhcpv6_advertise(&edge, &ce, xid, &lease),
-                );
-                capture.add(
-                    LinkId::Wan,
-                    back(1),
-                    packet::dhcpv6_request(&ce, &edge, xid, &lease, zero),
-                );
-                capture.add(LinkId::Wan, now, packet::dhcpv6_reply(&edge, &ce, xid, &lease));
-            }
+        capture.add(
+            LinkId::Wan,
+            start + t.dad_link_local,
+            packet::dad_neighbor_solicitation(ce.link_local),
+        );
+        capture.add(
+            LinkId::Wan,
+            start + t.rs,
+            packet::router_solicitation(ce.link_local),
+        );
+        let content = match self.scenario.line.ipv6_delivery {
+            crate::scenario::Ipv6Delivery::Ra => packet::RaContent::Slaac {
+                prefix,
+                valid_lifetime_s: packet::RA_VALID_LIFETIME_S,
+                preferred_lifetime_s: packet::RA_PREFERRED_LIFETIME_S,
+            },
+            crate::scenario::Ipv6Delivery::Pd => packet::RaContent::Managed,
+        };
+        capture.add(
+            LinkId::Wan,
+            start + t.ra,
+            packet::router_advertisement(
+                edge.link_local,
+                ce.link_local,
+                packet::RA_ROUTER_LIFETIME_S,
+                content,
+            ),
+        );
+        if let Some([solicit, advertise, request, reply]) = t.dhcpv6 {
+            let lease = pd_lease(prefix);
+            let xid = (self.gateway.boots.len() as u32) << 8 | self.gateway.net_epoch as u32 & 0xff;
+            let zero = SimDuration::ZERO;
+            capture.add(
+                LinkId::Wan,
+                start + solicit,
+                packet::dhcpv6_solicit(&ce, xid, 1, zero),
+            );
+            capture.add(
+                LinkId::Wan,
+                start + advertise,
+                packet::dhcpv6_advertise(&edge, &ce, xid, &lease),
+            );
+            capture.add(
+                LinkId::Wan,
+                start + request,
+                packet::dhcpv6_request(&ce, &edge, xid.wrapping_add(1), &lease, zero),
+            );
+            capture.add(
+                LinkId::Wan,
+                start + reply,
+                packet::dhcpv6_reply(&edge, &ce, xid.wrapping_add(1), &lease),
+            );
         }
+        capture.add(
+            LinkId::Wan,
+            start + t.dad_address,
+            packet::dad_neighbor_solicitation(self.ce_addr),
+        );
+    }
+
+    /// A Renew (or Rebind) answered just now, and the Reply, on the WAN link.
+    fn capture_lease_renewal(&mut self, rebind: bool) {
+        let Some(capture) = &mut self.capture else { return };
+        let rtt = self.links.conditions(LinkId::Wan).latency.saturating_mul(2) + SimDuration::from_millis(2);
+        let sent = SimTime::from_nanos(self.now.as_nanos().saturating_sub(rtt.as_nanos()));
+        let ce = packet::Dhcpv6Peer::from_mac(GATEWAY_MAC);
+        let edge = packet::Dhcpv6Peer::from_mac(NGN_EDGE_MAC);
+        let lease = pd_lease(self.scenario.line.prefix);
+        // A transaction id of its own per renewal: the seconds since the start, 24 bits.
+        let xid = (sent.as_nanos() / 1_000_000_000) as u32 & 0x00ff_ffff;
+        let lease_times = network::NGN_PD_LEASE;
+        let began = self.lease_start
+            + if rebind {
+                lease_times.t2()
+            } else {
+                lease_times.t1()
+            };
+        let elapsed = sent.since(began);
+        let request = if rebind {
+            packet::dhcpv6_rebind(&ce, xid, &lease, elapsed)
+        } else {
+            packet::dhcpv6_renew(&ce, &edge, xid, &lease, elapsed)
+        };
+        capture.add(LinkId::Wan, sent, request);
+        capture.add(
+            LinkId::Wan,
+            self.now,
+            packet::dhcpv6_reply(&edge, &ce, xid, &lease),
+        );
     }
 
     /// The NTP query and answer that set the clock, on the WAN link.
@@ -586,6 +785,19 @@ impl Simulation<'_> {
             now,
             packet::ntp_reply(NTP_SERVER_ADDR, ce, 123, unset, unix(sent), unix(now)),
         );
+    }
+}
+
+/// The delegation of `prefix` with the NGN's timers, as the DHCPv6 messages carry it.
+fn pd_lease(prefix: crate::mape::Ipv6Prefix) -> packet::PrefixDelegation {
+    let t = network::NGN_PD_LEASE;
+    packet::PrefixDelegation {
+        iaid: 1,
+        prefix,
+        t1_s: t.t1_s,
+        t2_s: t.t2_s,
+        preferred_lifetime_s: t.preferred_lifetime_s,
+        valid_lifetime_s: t.valid_lifetime_s,
     }
 }
 

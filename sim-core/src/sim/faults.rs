@@ -12,8 +12,11 @@ impl Simulation<'_> {
         });
         match kind {
             FaultKind::OnuLossOfSignal { .. } => {
+                let was_up = self.onu.link_up();
                 if self.onu.lose_signal() {
                     self.emit(TraceEvent::OnuSignal { up: false });
+                }
+                if was_up {
                     self.link_lost();
                 }
             }
@@ -22,6 +25,8 @@ impl Simulation<'_> {
                 if self.gateway.powered {
                     self.power_off();
                 }
+                // The ONU is on the same mains.
+                self.onu_power_off();
                 // Power returns at the fault's end (a cut of 0 s is not accepted by validation).
             }
             FaultKind::UserReboot => {
@@ -38,7 +43,7 @@ impl Simulation<'_> {
                 self.reboot(BootCause::FactoryReset, true);
             }
             FaultKind::SpontaneousReboot => self.reboot(BootCause::Spontaneous, false),
-            FaultKind::AppCrash { action } => self.java_fault(LogMessage::AppCrashed, action),
+            FaultKind::AppCrash { action } => self.java_fault(self.software.app_crashed, action),
             FaultKind::JavaVmCrash { action } => self.java_fault(LogMessage::JavaVmCrashed, action),
             FaultKind::AppHang { watchdog, action } => self.app_hang(watchdog, action),
             FaultKind::DeviceSwap => {
@@ -88,18 +93,19 @@ impl Simulation<'_> {
         match kind {
             FaultKind::OnuLossOfSignal { .. } => {
                 if self.onu.regain_signal() {
+                    // The light is back; the link carries traffic once the ONU has ranged again.
                     self.emit(TraceEvent::OnuSignal { up: true });
-                    if !self.gateway.booting {
-                        self.log(LogMessage::WanLinkUp);
-                    }
-                    self.advance();
+                    self.start_onu_ranging();
                 }
             }
             FaultKind::PowerCut { .. } => {
                 // Overlapping cuts: power returns when no cut is in force.
                 self.power_cuts = self.power_cuts.saturating_sub(1);
-                if self.power_cuts == 0 && !self.gateway.powered {
-                    self.boot(BootCause::PowerRestored);
+                if self.power_cuts == 0 {
+                    if !self.gateway.powered {
+                        self.boot(BootCause::PowerRestored);
+                    }
+                    self.onu_power_on();
                 }
             }
             FaultKind::DistributorStall { .. }

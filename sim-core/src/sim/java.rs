@@ -33,7 +33,8 @@ impl Simulation<'_> {
     pub(super) fn start_java_vm(&mut self) {
         self.gateway.java_epoch += 1;
         self.set_java(JavaState::VmStarting);
-        let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.java_vm_start);
+        let spread = self.hgw_settings().map(|h| h.java_vm_start);
+        let t = spread.map_or(SimDuration::ZERO, |s| s.draw(&mut self.timing.java_vm));
         let epoch = self.gateway.java_epoch;
         self.schedule_power(t, PowerEvent::JavaVmUp(epoch));
     }
@@ -42,7 +43,8 @@ impl Simulation<'_> {
     pub(super) fn start_app(&mut self) {
         self.gateway.java_epoch += 1;
         self.set_java(JavaState::AppStarting);
-        let t = self.hgw_settings().map_or(SimDuration::ZERO, |h| h.app_start);
+        let spread = self.hgw_settings().map(|h| h.app_start);
+        let t = spread.map_or(SimDuration::ZERO, |s| s.draw(&mut self.timing.app));
         let epoch = self.gateway.java_epoch;
         self.schedule_power(t, PowerEvent::AppUp(epoch));
     }
@@ -85,7 +87,7 @@ impl Simulation<'_> {
         if !self.gateway.powered || !self.gateway.is_hgw() || self.gateway.java != JavaState::Running {
             return;
         }
-        self.log(LogMessage::AppHung);
+        self.log(self.software.app_hung);
         self.set_java(JavaState::Hung);
         self.app_stops_ipv4();
         self.gateway.java_epoch += 1;

@@ -23,7 +23,9 @@ use crate::outcome::{
 };
 use crate::rng::{SimRng, StreamId, Streams};
 use crate::scenario::{ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario};
-use crate::servers::{Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault};
+use crate::servers::{
+    Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault, VneSoftware,
+};
 use crate::time::{Calendar, SimDuration, SimTime};
 use crate::trace::{BootCause, FetchEnd, FetchTarget, Step, TraceEvent};
 
@@ -99,10 +101,28 @@ struct FetchStats {
     lost: u32,
 }
 
+/// The ONU's own progress after power or light returns (tagged with its epochs).
+#[derive(Clone, Copy, Debug)]
+enum OnuEvent {
+    Booted,
+    Ranged,
+}
+
+/// The delegated prefix's lease: its Renew at T1, Rebind at T2, expiry at the valid lifetime.
+#[derive(Clone, Copy, Debug)]
+enum LeaseEvent {
+    /// T1 has come: send a Renew.
+    RenewDue,
+    /// A Renew (or Rebind) was answered: the lease starts again.
+    Answered { rebind: bool },
+    /// No answer before the deadline (T2 for a Renew, the valid lifetime for a Rebind).
+    GaveUp { rebind: bool },
+}
+
 /// Events that need the network (power and WAN link) to be unchanged.
 #[derive(Clone, Debug)]
 enum NetEvent {
-    Ipv6Done(Exchange),
+    Ipv6Done(network::Ipv6Acquisition),
     NtpDone(Exchange),
     AftrDone(Exchange),
     FetchDone {
@@ -126,6 +146,16 @@ enum Event {
     Net {
         epoch: u64,
         what: NetEvent,
+    },
+    /// The ONU's boot or ranging; `epoch` is the ONU's power or ranging epoch.
+    Onu {
+        epoch: u64,
+        what: OnuEvent,
+    },
+    /// The lease of the delegated prefix; stale when `epoch` is not the current lease's.
+    Lease {
+        epoch: u64,
+        what: LeaseEvent,
     },
     SessionStart {
         group: u32,
@@ -155,6 +185,38 @@ struct PhaseMark {
     spontaneous_reboots: u32,
     napt_drops: u64,
     failed_sessions: u64,
+}
+
+/// The streams each timed component draws its durations from (one per component, so a spread
+/// given to one never moves another's numbers).
+#[derive(Debug)]
+struct TimingStreams {
+    boot: SimRng,
+    shutdown: SimRng,
+    install: SimRng,
+    java_vm: SimRng,
+    app: SimRng,
+    ntp_delay: SimRng,
+    /// The ONU's boot and ranging.
+    onu: SimRng,
+    /// The host-side random delays of the IPv6 bring-up and the lease (RFC 4861, 4862, 8415).
+    ipv6_host: SimRng,
+}
+
+impl TimingStreams {
+    fn new(streams: &Streams) -> TimingStreams {
+        let rng = |name: &str| streams.rng(StreamId::named(name));
+        TimingStreams {
+            boot: rng("timing/boot"),
+            shutdown: rng("timing/shutdown"),
+            install: rng("timing/install"),
+            java_vm: rng("timing/java-vm"),
+            app: rng("timing/app"),
+            ntp_delay: rng("timing/ntp-delay"),
+            onu: rng("onu"),
+            ipv6_host: rng("ipv6/host-delays"),
+        }
+    }
 }
 
 /// An observer that ignores everything.
@@ -205,6 +267,13 @@ pub struct Simulation<'s> {
     phase_marks: Vec<PhaseMark>,
     rng_ntp: SimRng,
     events: u64,
+    timing: TimingStreams,
+    /// The VNE's software (bundle path, the app's log lines).
+    software: &'static VneSoftware,
+    /// Bumped at every new or lost lease of the delegated prefix: lease events of another are stale.
+    lease_epoch: u64,
+    /// When the current lease was last granted or renewed.
+    lease_start: SimTime,
     /// The most events this run may process ([`crate::cost::event_limit`]).
     event_limit: u64,
 }
@@ -291,6 +360,10 @@ impl<'s> Simulation<'s> {
             rng_ntp: streams.rng(StreamId::named("ntp")),
             events: 0,
             event_limit: crate::cost::event_limit(scenario),
+            timing: TimingStreams::new(&streams),
+            software: VneSoftware::of(line.vne),
+            lease_epoch: 0,
+            lease_start: SimTime::ZERO,
         };
         let mut uses_load = false;
         for (i, fault) in scenario.faults.iter().enumerate() {
@@ -408,7 +481,7 @@ impl<'s> Simulation<'s> {
 
     /// Sends buffered trace events to the digest and the observer, and notes step changes.
     fn flush_trace(&mut self, observer: &mut dyn Observer<TraceEvent>) {
-        let step = self.gateway.current_step(self.onu.has_signal(), self.ds_lite);
+        let step = self.gateway.current_step(self.onu.link_up(), self.ds_lite);
         if self.last_step != Some(step) {
             self.last_step = Some(step);
             self.trace_buffer.push(TraceEvent::Step { step });
@@ -431,6 +504,12 @@ impl<'s> Simulation<'s> {
             Event::Net { epoch, what } => {
                 if epoch == self.gateway.net_epoch {
                     self.on_net_event(what);
+                }
+            }
+            Event::Onu { epoch, what } => self.on_onu_event(epoch, what),
+            Event::Lease { epoch, what } => {
+                if epoch == self.lease_epoch {
+                    self.on_lease_event(what);
                 }
             }
             Event::SessionStart { group } => self.on_session_start(group),
@@ -487,7 +566,7 @@ impl<'s> Simulation<'s> {
                 units: g.units,
                 log_entries: g.log.len() as u32,
                 stuck_at: g
-                    .current_step(self.onu.has_signal(), self.ds_lite)
+                    .current_step(self.onu.link_up(), self.ds_lite)
                     .name()
                     .to_string(),
                 bundle_downloads: g.bundle_downloads,
@@ -505,6 +584,7 @@ impl<'s> Simulation<'s> {
                     date: self.calendar.at(b.at).to_string(),
                     ipv6_up: b.ipv6_up.map(Dur::of),
                     ipv4_up: b.ipv4_up.map(Dur::of),
+                    java_vm_up: b.java_vm_up.map(Dur::of),
                 })
                 .collect(),
             phases: self.phases(),

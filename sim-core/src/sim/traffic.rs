@@ -231,7 +231,7 @@ impl Simulation<'_> {
         let first = match protocol {
             Protocol::Tcp => Some(FirstPacket::TcpSyn {
                 initial_seq: internal.port as u32 * 7919,
-                mss: 1414,
+                mss: packet::IPOE_TUNNEL_MSS,
             }),
             Protocol::Udp => Some(FirstPacket::Udp { payload_len: 64 }),
             // No ICMP echo builder: ICMP flows are translated but not captured.
