@@ -171,6 +171,16 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
             "note: share expectations (`for P% of seeds`) are judged by `fletsim merge` over all shards"
         );
     }
+    let code = finish(
+        &records,
+        Some(&traces),
+        &shares,
+        &args.reports,
+        &args.output,
+        env,
+        out,
+        err,
+    );
     if let Some(dir) = &args.artifacts.report {
         let runs: Vec<html_report::ReportRun> = records
             .iter()
@@ -197,16 +207,7 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
             }
         }
     }
-    finish(
-        &records,
-        Some(&traces),
-        &shares,
-        &args.reports,
-        &args.output,
-        env,
-        out,
-        err,
-    )
+    code
 }
 
 /// The human report, the report files, and the exit code.

@@ -469,8 +469,9 @@ impl TimelineRecorder {
     }
 
     fn push_step(&mut self, step: Step, from: SimTime, to: SimTime, row: Option<usize>) {
-        // `none` (IPv4 up, nothing pending) is drawn as no band; zero-length steps as nothing.
-        if step != Step::None && to > from && self.keep_mark() {
+        // `none` (IPv4 up, nothing pending) is no band, `power-off` is the power lane's, and
+        // zero-length steps are nothing.
+        if !matches!(step, Step::None | Step::PowerOff) && to > from && self.keep_mark() {
             self.timeline.steps.push(StepSpan {
                 step,
                 span: Span { from, to },

@@ -222,11 +222,24 @@ fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: f64) -> Markup {
         let _ = write!(p, "H{}", num(x(xmax)));
         p
     };
-    // Where the two functions are furthest apart (checked at every jump of either).
+    // Where the two step functions are furthest apart: at a jump of either, on the jump's
+    // right (the value there) or its left (the limit just before it).
+    let below = |xs: &[f64], x: f64| {
+        if xs.is_empty() {
+            0.0
+        } else {
+            xs.partition_point(|v| *v < x) as f64 / xs.len() as f64
+        }
+    };
     let widest = ev
         .iter()
         .chain(&sim)
-        .map(|v| (*v, ecdf_at(&ev, *v), ecdf_at(&sim, *v)))
+        .flat_map(|v| {
+            [
+                (*v, ecdf_at(&ev, *v), ecdf_at(&sim, *v)),
+                (*v, below(&ev, *v), below(&sim, *v)),
+            ]
+        })
         .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()));
     html! {
         svg.chart viewBox=(format!("0 0 {} {}", num(left + w + 20.0), num(top + h + 44.0))) role="img"

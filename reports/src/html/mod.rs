@@ -172,7 +172,10 @@ mod tests {
         use base64::Engine;
         use sha2::Digest;
         let digest = sha2::Sha256::digest(SCRIPT.as_bytes());
-        let hash = format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest));
+        let hash = format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        );
         assert_eq!(SCRIPT_HASH, hash, "zoom.js changed: update SCRIPT_HASH");
     }
 

@@ -48,6 +48,10 @@ pub fn render(view: &RunView) -> String {
     let title = format!("{} (seed {}) · fletsim", r.scenario, r.seed);
     let end = t.end;
     let full = matches!(t.detail, Detail::Trace);
+    let idle = t
+        .sessions
+        .as_ref()
+        .is_some_and(|s| s.started.total() + s.failed.total() == 0);
     let body = html! {
         @if let Some((href, label)) = view.index {
             p.crumbs { a href=(href) { "← " (label) } }
@@ -105,14 +109,18 @@ pub fn render(view: &RunView) -> String {
         @if t.marks_dropped > 0 {
             p.note.warn { (t.marks_dropped) " further spans and marks are not drawn (a page keeps at most " (crate::timeline::MAX_MARKS) ")." }
         }
-        @if let Some(napt) = &t.napt {
+        @if idle {
+            h2 { "NAPT occupancy and LAN sessions" }
+            p.note { "No LAN client opened or tried a session in this run: there is no occupancy or session rate to plot." }
+        }
+        @if let (Some(napt), false) = (&t.napt, idle) {
             h2 { "NAPT occupancy" }
             figure {
                 (napt_svg(t, napt))
                 figcaption { (napt_caption(napt, o.napt.peak)) }
             }
         }
-        @if let Some(s) = &t.sessions {
+        @if let (Some(s), false) = (&t.sessions, idle) {
             h2 { "LAN sessions per hour" }
             figure {
                 (sessions_svg(t, &s.started, &s.failed))
@@ -495,7 +503,8 @@ fn napt_ymax(napt: &crate::timeline::NaptSeries) -> f64 {
             top = top.max(f64::from(l.capacity));
         }
     }
-    chart::axis_top(top * 1.08)
+    // Counts: at least 0..4, so the ticks are whole numbers.
+    chart::axis_top((top * 1.08).max(4.0))
 }
 
 const SERIES_H: f64 = 170.0;
@@ -567,7 +576,7 @@ fn grid_lines(ymax: f64, h: f64, end: &str) -> Markup {
 fn sessions_svg(t: &Timeline, started: &Series, failed: &Series) -> Markup {
     let h = 130.0;
     let end_s = t.end.as_nanos() as f64 / 1e9;
-    let ymax = chart::axis_top(f64::from(started.max().max(failed.max()).max(1)) * 1.05);
+    let ymax = chart::axis_top((f64::from(started.max().max(failed.max())) * 1.05).max(4.0));
     html! {
         svg.chart data-time="" viewBox=(format!("0 0 {} {}", num(WIDTH), num(h + 40.0))) role="img"
             aria-label="LAN sessions started and failed per hour" {
