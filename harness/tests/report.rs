@@ -211,6 +211,19 @@ fn an_existing_report_folder_is_not_overwritten_without_force() {
     let forced = fletsim(&["run", arg(&file), "--report", arg(&out), "-q", "--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
     assert!(read(&page).starts_with("<!DOCTYPE html>"));
+    // The other commands refuse the same way, before they run anything.
+    let o = fletsim(&[
+        "diff",
+        arg(&dir.join("none.jsonl")),
+        arg(&dir.join("none.jsonl")),
+        "--report",
+        arg(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("exists and is not empty"), "{}", stderr(&o));
+    let o = fletsim(&["report", arg(&dir.join("none.jsonl")), "--out", arg(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("exists and is not empty"), "{}", stderr(&o));
     // A file where the folder should be.
     let plain = dir.join("plain");
     std::fs::write(&plain, "x").expect("write");
@@ -279,7 +292,19 @@ fn saved_results_are_rendered_again_with_their_timelines_when_the_files_match() 
         missing.matches("<line class=\"reboot c-").count() as u64,
         reboots(&record)
     );
-    // Bad input: a file that is not JSON Lines.
+    // Bad input: no such file; a file that is not JSON Lines.
+    let o = fletsim(&[
+        "report",
+        arg(&dir.join("missing.jsonl")),
+        "--out",
+        arg(&dir.join("out2")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("missing.jsonl: cannot read"),
+        "{}",
+        stderr(&o)
+    );
     let bad = dir.join("bad.jsonl");
     std::fs::write(&bad, "{not json}\n").expect("write");
     let o = fletsim(&["report", arg(&bad), "--out", arg(&dir.join("out2"))]);
