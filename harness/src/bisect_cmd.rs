@@ -594,6 +594,25 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
     let load = |subset: &[usize]| {
         overrides::parse_tree(file, &with(subset), "only some faults").map_err(|e| bad(e.to_string()))
     };
+    // A decisive run, loaded so that its page's reproduce command repeats it: the file,
+    // the command's --set overrides and, for a subset, `--set faults=[…]`.
+    let reproducible = |subset: &[usize]| -> Result<LoadedScenario, Failure> {
+        let mut sets = args.run.set.clone();
+        if subset.len() != all_faults.len() {
+            let kept = Value::Array(
+                subset
+                    .iter()
+                    .filter_map(|i| all_faults.get(*i).cloned())
+                    .collect(),
+            );
+            sets.push(Override {
+                text: format!("faults={}", serde_json::to_string(&kept).unwrap_or_default()),
+                path: overrides::parse_path("faults").map_err(bad)?,
+                value: kept,
+            });
+        }
+        overrides::load_with(file, &sets).map_err(|e| bad(e.to_string()))
+    };
     let mut cache: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
     let mut probe_rows = Vec::new();
     let mut test = |subset: &[usize]| -> Result<bool, Failure> {
@@ -628,7 +647,7 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
         report.probes = probe_rows;
         report.decisive.push(Decisive {
             what: format!("all faults, seed {seed}"),
-            loaded: load(&all)?,
+            loaded: reproducible(&all)?,
             seed,
             page: format!("all-faults@seed{seed}.html"),
             window: None,
@@ -649,14 +668,14 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
     );
     report.decisive.push(Decisive {
         what: format!("the minimal fault set ({}), seed {seed}", fault_list(&kept)),
-        loaded: load(&kept)?,
+        loaded: reproducible(&kept)?,
         seed,
         page: format!("minimal-faults@seed{seed}.html"),
         window: None,
     });
     report.decisive.push(Decisive {
         what: format!("all {} faults, seed {seed}", all.len()),
-        loaded: load(&all)?,
+        loaded: reproducible(&all)?,
         seed,
         page: format!("all-faults@seed{seed}.html"),
         window: None,

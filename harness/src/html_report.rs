@@ -34,7 +34,12 @@ use crate::suite;
 pub fn check_dir(dir: &Path, force: bool) -> Result<(), String> {
     match std::fs::symlink_metadata(dir) {
         Err(_) => Ok(()),
-        Ok(m) if !m.is_dir() => Err(format!("--report {}: exists and is not a folder", dir.display())),
+        // Never write through a link: it may lead anywhere.
+        Ok(m) if m.file_type().is_symlink() => Err(format!(
+            "{}: is a symbolic link; give the folder itself",
+            dir.display()
+        )),
+        Ok(m) if !m.is_dir() => Err(format!("{}: exists and is not a folder", dir.display())),
         Ok(_) => {
             let mut entries =
                 std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?;

@@ -224,6 +224,16 @@ fn an_existing_report_folder_is_not_overwritten_without_force() {
     let o = fletsim(&["report", arg(&dir.join("none.jsonl")), "--out", arg(&out)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("exists and is not empty"), "{}", stderr(&o));
+    // A link where the folder should be: never written through.
+    #[cfg(unix)]
+    {
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(dir.join("elsewhere"), &link).expect("symlink");
+        let o = fletsim(&["run", arg(&file), "--report", arg(&link), "--force"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
+        assert!(!dir.join("elsewhere").exists());
+    }
     // A file where the folder should be.
     let plain = dir.join("plain");
     std::fs::write(&plain, "x").expect("write");
@@ -406,6 +416,33 @@ fn bisect_and_diff_reports_link_their_runs() {
         assert!(index.contains(&format!("href=\"{side}\"")), "{side}");
         assert!(out.join(side).is_file(), "{side}");
     }
+
+    // The minimal fault set's page reproduces that run: the file with `--set faults=[…]`.
+    let out = dir.join("faults");
+    let five = scenario("bisect/five-faults.yaml");
+    let o = fletsim(&[
+        "bisect",
+        arg(&five),
+        "--faults",
+        "--until",
+        "ipv4.up_at_end == false",
+        "--report",
+        arg(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = read(&out.join("minimal-faults@seed1.html"));
+    let set = r#"faults=[{"at":"30m","distributor_stall":null},{"at":"1h","factory_reset":null}]"#;
+    assert!(
+        page.contains(&format!("--set '{}'", set.replace('"', "&quot;"))),
+        "the reproduce command lacks the kept faults"
+    );
+    let again = fletsim(&["run", arg(&five), "--seed", "1", "--set", set, "--json", "-"]);
+    let record: serde_json::Value = serde_json::from_str(stdout(&again).trim()).expect("record");
+    let digest = record["digest"].as_str().expect("digest");
+    assert!(
+        page.contains(&format!("<b class=\"mono\">{digest}</b>")),
+        "the page shows another run"
+    );
 
     let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
     let file = scenario("user-reboot.yaml");

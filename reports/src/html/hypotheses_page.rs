@@ -110,7 +110,7 @@ pub fn render(evidence_file: &str, evidence: &LogSample, ranked: &[HypothesisVie
                 div.grid2 {
                     figure {
                         (ecdf_svg(&evidence.intervals_hours, &h.simulated.intervals_hours, h.intervals.value))
-                        figcaption { "Intervals between spontaneous reboots: the share of intervals up to each length, evidence (black) and simulated (blue). The red bar is the KS distance D." }
+                        figcaption { "Intervals between spontaneous reboots: the share of intervals up to each length, for the evidence and for the pooled simulated runs (see the legend). The red bar is the KS distance D, where the two are furthest apart." }
                     }
                     div {
                         table {
@@ -258,7 +258,7 @@ fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: f64) -> Markup {
             path.ev d=(PreEscaped(path(&ev))) { title { "evidence: " (ev.len()) " intervals" } }
             @if let Some((at, fe, fs)) = widest {
                 line.ks x1=(num(x(at))) x2=(num(x(at))) y1=(num(y(fe))) y2=(num(y(fs))) { title { "KS distance D = " (format!("{d:.3}")) } }
-                text.label x=(num((x(at) + 6.0).min(left + w - 70.0))) y=(num((y(fe) + y(fs)) / 2.0 + 4.0)) { "D = " (format!("{d:.3}")) }
+                text.label.halo x=(num((x(at) + 6.0).min(left + w - 70.0))) y=(num((y(fe) + y(fs)) / 2.0 + 4.0)) { "D = " (format!("{d:.3}")) }
             }
             g transform=(format!("translate({},{})", num(left + w - 120.0), num(top + h - 44.0))) {
                 line.ev x1="0" x2="18" y1="0" y2="0" {}

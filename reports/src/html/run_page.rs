@@ -542,10 +542,10 @@ fn napt_svg(t: &Timeline, napt: &crate::timeline::NaptSeries) -> Markup {
             }
             @if let Some(l) = last {
                 @if f64::from(l.ports) <= ymax {
-                    text.label x=(num(GUTTER + 6.0)) y=(num(y(f64::from(l.ports)) - 4.0)) { "port set " (l.ports) }
+                    text.label.halo x=(num(GUTTER + 6.0)) y=(num(y(f64::from(l.ports)) - 4.0)) { "port set " (l.ports) }
                 }
                 @if f64::from(l.capacity) <= ymax {
-                    text.label x=(num(GUTTER + 6.0)) y=(num(y(f64::from(l.capacity)) - 4.0)) { "capacity " (l.capacity) }
+                    text.label.halo x=(num(GUTTER + 6.0)) y=(num(y(f64::from(l.capacity)) - 4.0)) { "capacity " (l.capacity) }
                 }
             }
             (time_axis(t, h, end_s))

@@ -45,11 +45,11 @@ pub fn render(
                 @for (i, r) in records.iter().enumerate() {
                     tr.failed[!r.passed] {
                         td {
+                            // The file is in the reproduce command.
                             @match links.get(i).and_then(|l| l.as_deref()) {
                                 Some(href) => a href=(href) { (r.scenario) },
                                 None => (r.scenario),
                             }
-                            br; span.note.mono { (r.file) }
                         }
                         td.num { (r.seed) }
                         td { (verdict(r.passed)) }
