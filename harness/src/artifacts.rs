@@ -4,7 +4,8 @@
 //!
 //! With one run the files go straight into DIR (`DIR/wan.pcap`,
 //! `DIR/<gateway>.log`); with several, each run gets `DIR/<scenario>@seed<S>/`.
-//! An existing file is never overwritten without `--force`.
+//! An existing file is never overwritten without `--force`. (`--report DIR`, the HTML
+//! report, is written by [`crate::html_report`] once every run is judged.)
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,10 @@ pub struct ArtifactOptions {
     /// Write the gateway's log, in the device's own format, as DIR/<gateway>.log.
     #[arg(long, value_name = "DIR")]
     pub device_log: Option<PathBuf>,
-    /// Overwrite existing capture and log files.
+    /// Write a self-contained HTML report into DIR: DIR/index.html and one page per run.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Overwrite existing capture, log and report files.
     #[arg(long)]
     pub force: bool,
 }
@@ -33,6 +37,8 @@ pub struct Collect {
     pub device_log: bool,
     /// The run's engine statistics and times (`--stats`).
     pub stats: bool,
+    /// The run's timeline and sampled series, for the HTML report.
+    pub timeline: bool,
 }
 
 /// The artifacts of one run.
@@ -43,6 +49,8 @@ pub struct Artifacts {
     pub device_log: Option<(String, String)>,
     /// The scenario's calendar start, for pcap timestamps.
     pub start_unix_seconds: i64,
+    /// The run's timeline, for the HTML report.
+    pub timeline: Option<reports::timeline::Timeline>,
 }
 
 impl ArtifactOptions {
@@ -52,6 +60,7 @@ impl ArtifactOptions {
             pcap: self.pcap.is_some(),
             device_log: self.device_log.is_some(),
             stats: false,
+            timeline: self.report.is_some(),
         }
     }
 }

@@ -57,6 +57,12 @@ pub struct BisectArgs {
     /// With --seeds: the share of seeds that must hold for a probe to hold (80% or 0.8) [default: 50%]
     #[arg(long, value_name = "P", requires = "seeds")]
     pub rate: Option<String>,
+    /// Write an HTML report into DIR: the probes, the answer and the pages of the decisive runs.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Overwrite the report files of an existing, non-empty folder.
+    #[arg(long, requires = "report")]
+    pub force: bool,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -69,17 +75,30 @@ fn bad(message: impl Into<String>) -> Failure {
 }
 
 pub fn run(args: &BisectArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if let Some(dir) = &args.report
+        && let Err(e) = crate::html_report::check_dir(dir, args.force)
+    {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
+    let mut report = Report::default();
     let result = if args.param.is_some() {
-        param(args, out)
+        param(args, out, &mut report)
     } else if args.faults {
-        faults(args, out)
+        faults(args, out, &mut report)
     } else if let Some(expr) = &args.when {
-        when(args, expr, out)
+        when(args, expr, out, &mut report)
     } else {
         Err(bad(
             "say what to bisect: --param PATH --range LO..HI --until EXPR, --faults --until EXPR, or --when EXPR",
         ))
     };
+    let result = result.and_then(|code| {
+        if let Some(dir) = &args.report {
+            report.write(args, dir)?;
+        }
+        Ok(code)
+    });
     match result {
         Ok(code) => code,
         Err(Failure(code, message)) => {
@@ -87,6 +106,126 @@ pub fn run(args: &BisectArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             code
         }
     }
+}
+
+/// What a bisection's HTML report shows, gathered as the search goes.
+#[derive(Default)]
+struct Report {
+    heading: String,
+    tried: String,
+    probes: Vec<reports::html::bisect_page::ProbeRow>,
+    answer: String,
+    decisive: Vec<Decisive>,
+    details: Option<String>,
+}
+
+/// A run the answer rests on, for its page: what it is, its scenario and seed, the page's
+/// name and the window to zoom to.
+struct Decisive {
+    what: String,
+    loaded: LoadedScenario,
+    seed: u64,
+    page: String,
+    window: Option<(SimTime, SimTime)>,
+}
+
+impl Report {
+    /// Runs the decisive runs again for their timelines and writes the pages.
+    fn write(self, args: &BisectArgs, dir: &Path) -> Result<(), Failure> {
+        use reports::html::{self, Page, bisect_page, run_page};
+        let mut pages = Vec::new();
+        let mut runs = Vec::new();
+        for Decisive {
+            what,
+            loaded,
+            seed,
+            page: name,
+            window,
+        } in &self.decisive
+        {
+            let collect = crate::artifacts::Collect {
+                timeline: true,
+                ..Default::default()
+            };
+            let (record, artifacts) = suite::run_collecting(loaded, Some(*seed), &mut Quiet, collect)
+                .map_err(|e| bad(format!("{} (seed {seed}): {e}", loaded.file.display())))?;
+            let Some(timeline) = artifacts.timeline else {
+                continue;
+            };
+            let fragment = window.map_or(String::new(), |(a, b)| {
+                html::zoom_fragment(&timeline.calendar, a, b)
+            });
+            runs.push((what.clone(), format!("{name}{fragment}")));
+            pages.push(Page {
+                name: name.clone(),
+                html: run_page::render(&run_page::RunView {
+                    record: &record,
+                    description: Some(&loaded.description),
+                    timeline: &timeline,
+                    index: Some(("index.html", "the bisection")),
+                }),
+            });
+        }
+        let view = bisect_page::BisectView {
+            heading: self.heading,
+            command: command_text(args),
+            tried: self.tried,
+            probes: self.probes,
+            answer: self.answer,
+            runs,
+            details: self.details,
+        };
+        pages.insert(
+            0,
+            Page {
+                name: "index.html".into(),
+                html: bisect_page::render(&view),
+            },
+        );
+        crate::html_report::write_report(dir, &pages, args.force)
+            .map(|_| ())
+            .map_err(|e| Failure(exit::INTERNAL, e))
+    }
+}
+
+/// The search as a command line (without the report options), for the report.
+fn command_text(args: &BisectArgs) -> String {
+    let q = |s: &str| reports::shell_quote(s);
+    let mut c = format!("fletsim bisect {}", q(&args.scenario.display().to_string()));
+    if let Some(p) = &args.param {
+        c += &format!(" --param {}", q(p));
+    }
+    if let Some(r) = &args.range {
+        c += &format!(" --range {}", q(r));
+    }
+    if args.faults {
+        c += " --faults";
+    }
+    if let Some(u) = &args.until {
+        c += &format!(" --until {}", q(u));
+    }
+    if let Some(w) = &args.when {
+        c += &format!(" --when {}", q(w));
+    }
+    if args.largest {
+        c += " --largest";
+    }
+    if let Some(r) = &args.resolution {
+        c += &format!(" --resolution {}", q(r));
+    }
+    if let Some(s) = args.seed {
+        c += &format!(" --seed {s}");
+    }
+    if let Some(n) = args.seeds {
+        c += &format!(" --seeds {n}");
+    }
+    if let Some(r) = &args.rate {
+        c += &format!(" --rate {}", q(r));
+    }
+    for o in &args.run.set {
+        c += &format!(" --set {}", q(&o.text));
+    }
+    c
 }
 
 struct Quiet;
@@ -230,7 +369,7 @@ fn parse_range(text: &str) -> Result<(Kind, u64, u64), String> {
     Ok((kind, lo_v, hi_v))
 }
 
-fn param(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
     let path = args.param.as_deref().unwrap_or_default();
     let segments = overrides::parse_path(path).map_err(|e| bad(format!("--param {e}")))?;
     let (kind, lo, hi) = parse_range(args.range.as_deref().unwrap_or_default()).map_err(bad)?;
@@ -251,31 +390,41 @@ fn param(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let probe = Probe::new(args, file, expr, base.scenario.seed)?;
 
     let largest = args.largest;
-    let _ = writeln!(
-        out,
+    report.heading = format!(
         "bisect {path} in {}..{} for the {} value at which `{until}` holds ({})",
         kind.render(lo),
         kind.render(hi),
         if largest { "largest" } else { "smallest" },
         probe.seed_text()
     );
-    let _ = writeln!(out, "{:>5}  {:>12}  {:>9}  holds", "probe", "value", "seeds");
-    let mut probes: BTreeMap<u64, bool> = BTreeMap::new();
-    let mut count = 0;
-    let mut test = |v: u64, out: &mut dyn Write| -> Result<bool, Failure> {
-        if let Some(h) = probes.get(&v) {
-            return Ok(*h);
-        }
+    report.tried = path.to_string();
+    let _ = writeln!(out, "{}", report.heading);
+    let with_value = |v: u64| -> Result<LoadedScenario, Failure> {
         let mut sets = args.run.set.clone();
         sets.push(Override {
             text: format!("{path}={}", kind.render(v)),
             path: segments.clone(),
             value: kind.value(v),
         });
-        let loaded = overrides::load_with(file, &sets).map_err(|e| bad(e.to_string()))?;
+        overrides::load_with(file, &sets).map_err(|e| bad(e.to_string()))
+    };
+    let _ = writeln!(out, "{:>5}  {:>12}  {:>9}  holds", "probe", "value", "seeds");
+    let mut probes: BTreeMap<u64, bool> = BTreeMap::new();
+    let mut probe_rows = Vec::new();
+    let mut count = 0;
+    let mut test = |v: u64, out: &mut dyn Write| -> Result<bool, Failure> {
+        if let Some(h) = probes.get(&v) {
+            return Ok(*h);
+        }
+        let loaded = with_value(v)?;
         let n = probe.holding(&loaded)?;
         let holds = n >= probe.need;
         count += 1;
+        probe_rows.push(reports::html::bisect_page::ProbeRow {
+            tried: kind.render(v),
+            held: format!("{n}/{}", probe.seeds.len()),
+            holds,
+        });
         let _ = writeln!(
             out,
             "{count:>5}  {:>12}  {:>9}  {}",
@@ -288,21 +437,44 @@ fn param(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     };
     // `inside` is the end of the range that must hold, `outside` the one that must not.
     let (mut inside, mut outside) = if largest { (lo, hi) } else { (hi, lo) };
+    let seed = probe.seeds.first().copied().unwrap_or(base.scenario.seed);
+    let page = |v: u64| {
+        format!(
+            "{}@seed{seed}.html",
+            reports::html::slug(&format!("{path}={}", kind.render(v)))
+        )
+    };
     if !test(inside, out)? {
-        let _ = writeln!(
-            out,
+        report.answer = format!(
             "no threshold: `{until}` does not hold at {path} = {}",
             kind.render(inside)
         );
+        let _ = writeln!(out, "{}", report.answer);
+        report.probes = probe_rows;
+        report.decisive.push(Decisive {
+            what: format!("{path} = {} (does not hold), seed {seed}", kind.render(inside)),
+            loaded: with_value(inside)?,
+            seed,
+            page: page(inside),
+            window: None,
+        });
         return Ok(exit::EXPECTATIONS_FAILED);
     }
     if test(outside, out)? {
-        let _ = writeln!(
-            out,
+        report.answer = format!(
             "{}: {path} = {} (it holds at the end of the range)",
             if largest { "largest" } else { "smallest" },
             kind.render(outside)
         );
+        let _ = writeln!(out, "{}", report.answer);
+        report.probes = probe_rows;
+        report.decisive.push(Decisive {
+            what: format!("{path} = {} (holds), seed {seed}", kind.render(outside)),
+            loaded: with_value(outside)?,
+            seed,
+            page: page(outside),
+            window: None,
+        });
         return Ok(exit::OK);
     }
     while inside.abs_diff(outside) > resolution {
@@ -318,13 +490,23 @@ fn param(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             outside = mid;
         }
     }
-    let _ = writeln!(
-        out,
+    report.answer = format!(
         "{}: {path} = {} (holds; {} does not)",
         if largest { "largest" } else { "smallest" },
         kind.render(inside),
         kind.render(outside)
     );
+    let _ = writeln!(out, "{}", report.answer);
+    report.probes = probe_rows;
+    for (v, holds) in [(inside, "holds"), (outside, "does not hold")] {
+        report.decisive.push(Decisive {
+            what: format!("{path} = {} ({holds}), seed {seed}", kind.render(v)),
+            loaded: with_value(v)?,
+            seed,
+            page: page(v),
+            window: None,
+        });
+    }
     Ok(exit::OK)
 }
 
@@ -380,7 +562,7 @@ fn split(c: &[usize], n: usize) -> Vec<Vec<usize>> {
     parts
 }
 
-fn faults(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
     let until = args.until.as_deref().unwrap_or_default();
     let expr = expectation(until)?;
     let file = args.scenario.as_path();
@@ -409,15 +591,42 @@ fn faults(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         }
         t
     };
+    let load = |subset: &[usize]| {
+        overrides::parse_tree(file, &with(subset), "only some faults").map_err(|e| bad(e.to_string()))
+    };
+    // A decisive run, loaded so that its page's reproduce command repeats it: the file,
+    // the command's --set overrides and, for a subset, `--set faults=[…]`.
+    let reproducible = |subset: &[usize]| -> Result<LoadedScenario, Failure> {
+        let mut sets = args.run.set.clone();
+        if subset.len() != all_faults.len() {
+            let kept = Value::Array(
+                subset
+                    .iter()
+                    .filter_map(|i| all_faults.get(*i).cloned())
+                    .collect(),
+            );
+            sets.push(Override {
+                text: format!("faults={}", serde_json::to_string(&kept).unwrap_or_default()),
+                path: overrides::parse_path("faults").map_err(bad)?,
+                value: kept,
+            });
+        }
+        overrides::load_with(file, &sets).map_err(|e| bad(e.to_string()))
+    };
     let mut cache: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
+    let mut probe_rows = Vec::new();
     let mut test = |subset: &[usize]| -> Result<bool, Failure> {
         if let Some(h) = cache.get(subset) {
             return Ok(*h);
         }
-        let loaded =
-            overrides::parse_tree(file, &with(subset), "only some faults").map_err(|e| bad(e.to_string()))?;
-        let holds = probe.holding(&loaded)? >= probe.need;
+        let n = probe.holding(&load(subset)?)?;
+        let holds = n >= probe.need;
         cache.insert(subset.to_vec(), holds);
+        probe_rows.push(reports::html::bisect_page::ProbeRow {
+            tried: fault_list(subset),
+            held: format!("{n}/{}", probe.seeds.len()),
+            holds,
+        });
         Ok(holds)
     };
     let all: Vec<usize> = (0..all_faults.len()).collect();
@@ -426,12 +635,23 @@ fn faults(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         file.display(),
         probe.seed_text()
     );
+    let seed = probe.seeds.first().copied().unwrap_or(base.scenario.seed);
+    report.heading = header.trim_start_matches("# ").to_string();
+    report.tried = "faults kept (0-based)".into();
     if !test(&all)? {
-        let _ = writeln!(
-            out,
-            "{header}\n# `{until}` does not hold with all {} faults: nothing to minimise",
+        report.answer = format!(
+            "`{until}` does not hold with all {} faults: nothing to minimise",
             all.len()
         );
+        let _ = writeln!(out, "{header}\n# {}", report.answer);
+        report.probes = probe_rows;
+        report.decisive.push(Decisive {
+            what: format!("all faults, seed {seed}"),
+            loaded: reproducible(&all)?,
+            seed,
+            page: format!("all-faults@seed{seed}.html"),
+            window: None,
+        });
         return Ok(exit::EXPECTATIONS_FAILED);
     }
     let kept = if test(&[])? {
@@ -439,6 +659,28 @@ fn faults(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     } else {
         ddmin(&all, &mut test)?
     };
+    report.probes = probe_rows;
+    report.answer = format!(
+        "kept {} of {} faults: {}",
+        kept.len(),
+        all.len(),
+        fault_list(&kept)
+    );
+    report.decisive.push(Decisive {
+        what: format!("the minimal fault set ({}), seed {seed}", fault_list(&kept)),
+        loaded: reproducible(&kept)?,
+        seed,
+        page: format!("minimal-faults@seed{seed}.html"),
+        window: None,
+    });
+    report.decisive.push(Decisive {
+        what: format!("all {} faults, seed {seed}", all.len()),
+        loaded: reproducible(&all)?,
+        seed,
+        page: format!("all-faults@seed{seed}.html"),
+        window: None,
+    });
+    report.details = Some(overrides::to_yaml(&with(&kept)));
     let listed = kept
         .iter()
         .map(|i| format!("[{i}]"))
@@ -468,6 +710,18 @@ fn faults(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     }
     let _ = write!(out, "{}", overrides::to_yaml(&with(&kept)));
     Ok(exit::OK)
+}
+
+/// `[1] [3]`, or `none`.
+fn fault_list(subset: &[usize]) -> String {
+    if subset.is_empty() {
+        return "none".into();
+    }
+    subset
+        .iter()
+        .map(|i| format!("[{i}]"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 // ---- --when -------------------------------------------------------------------------
@@ -531,7 +785,20 @@ pub fn first_moment(
     Ok(None)
 }
 
-fn when(args: &BisectArgs, text: &str, out: &mut dyn Write) -> Result<u8, Failure> {
+fn when(args: &BisectArgs, text: &str, terminal: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
+    // Written to the terminal at the end, and kept for the report.
+    let mut buffer: Vec<u8> = Vec::new();
+    let code = when_text(args, text, &mut buffer, report)?;
+    let _ = terminal.write_all(&buffer);
+    let printed = String::from_utf8_lossy(&buffer).into_owned();
+    let mut lines = printed.lines();
+    report.heading = lines.next().unwrap_or_default().to_string();
+    report.answer = lines.next().unwrap_or_default().to_string();
+    report.details = Some(lines.collect::<Vec<_>>().join("\n"));
+    Ok(code)
+}
+
+fn when_text(args: &BisectArgs, text: &str, out: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
     let expr = expectation(text)?;
     let file = args.scenario.as_path();
     let loaded = overrides::load_with(file, &args.run.set).map_err(|e| bad(e.to_string()))?;
@@ -568,6 +835,17 @@ fn when(args: &BisectArgs, text: &str, out: &mut dyn Write) -> Result<u8, Failur
     };
     let value = serde_json::to_value(sim.outcome()).unwrap_or(Value::Null);
     let actual = expr.judge(&value).actual;
+    let window = SimDuration::from_mins(30);
+    report.decisive.push(Decisive {
+        what: format!("the run, zoomed to the moment (seed {})", scenario.seed),
+        loaded: loaded.clone(),
+        seed: scenario.seed,
+        page: reports::html::run_page_name(&scenario.name, scenario.seed),
+        window: Some((
+            SimTime::from_nanos(moment.at.as_nanos().saturating_sub(window.as_nanos())),
+            (moment.at + window).min(sim.end()),
+        )),
+    });
     let _ = writeln!(
         out,
         "first holds at {}  ({})  actual: {actual}",

@@ -64,6 +64,8 @@ pub enum Command {
     Run(RunArgs),
     /// Join the JSON results of shards into one report (JUnit, Markdown, JSON), in any order.
     Merge(MergeArgs),
+    /// Write the HTML report of saved JSON results (merged shards too): runs are repeated for their timelines.
+    Report(crate::html_report::ReportArgs),
     /// Pin outcomes as insta-format .snap files; --check compares, --accept updates.
     Snapshot(SnapshotArgs),
     /// Compare two sets of outcomes (JSON results, .snap files or folders of them) path by path.
@@ -229,6 +231,12 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// JSON results file, .snap file, or a folder of them.
     pub new: PathBuf,
+    /// Write an HTML report into DIR: the changed paths side by side and the runs' timelines one above the other.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Overwrite the report files of an existing, non-empty folder.
+    #[arg(long, requires = "report")]
+    pub force: bool,
     #[command(flatten)]
     pub output: OutputOptions,
 }
@@ -276,6 +284,7 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
     match cli.command {
         Command::Run(args) => crate::run_cmd::run(&args, env, out, err),
         Command::Merge(args) => crate::run_cmd::merge(&args, env, out, err),
+        Command::Report(args) => crate::html_report::report(&args, err),
         Command::Snapshot(args) => crate::snapshot_cmd::run(&args, env, out, err),
         Command::Diff(args) => crate::diff_cmd::run(&args, env, out, err),
         Command::Check(args) => crate::check_cmd::run(&args, env, out, err),

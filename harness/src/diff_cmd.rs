@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use reports::diff::RunKey;
+use reports::html::diff_page::ChangedRun;
+use reports::timeline::Timeline;
 
 use crate::cli::{DiffArgs, exit};
 use crate::console::Environment;
@@ -107,6 +109,12 @@ pub fn load_side(path: &Path) -> Result<BTreeMap<RunKey, Value>, String> {
 
 /// `fletsim diff`.
 pub fn run(args: &DiffArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if let Some(dir) = &args.report
+        && let Err(e) = crate::html_report::check_dir(dir, args.force)
+    {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
     let (old, new) = match (load_side(&args.old), load_side(&args.new)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -115,6 +123,35 @@ pub fn run(args: &DiffArgs, env: &Environment, out: &mut dyn Write, err: &mut dy
         }
     };
     let d = reports::diff::diff(&old, &new);
+    if let Some(dir) = &args.report {
+        let timeline = |side: &BTreeMap<RunKey, Value>, key: &RunKey| {
+            let outcome: sim_core::Outcome = serde_json::from_value(side.get(key)?.clone()).ok()?;
+            Some(Timeline::from_outcome(&outcome, "a diff compares outcomes"))
+        };
+        let changed: Vec<ChangedRun> = d
+            .changed
+            .iter()
+            .map(|(key, changes)| ChangedRun {
+                key: key.clone(),
+                changes: changes.clone(),
+                old: timeline(&old, key),
+                new: timeline(&new, key),
+            })
+            .collect();
+        let page = reports::html::Page {
+            name: "index.html".into(),
+            html: reports::html::diff_page::render(
+                &args.old.display().to_string(),
+                &args.new.display().to_string(),
+                &d,
+                &changed,
+            ),
+        };
+        if let Err(e) = crate::html_report::write_report(dir, &[page], args.force) {
+            let _ = writeln!(err, "error: {e}");
+            return exit::INTERNAL;
+        }
+    }
     if let Err(e) = reports::diff::write(out, &d, args.output.palette(env)) {
         let _ = writeln!(err, "error: cannot write the diff: {e}");
         return exit::INTERNAL;

@@ -34,10 +34,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use sim_core::engine::Observer;
 use sim_core::stats;
-use sim_core::time::SimTime;
-use sim_core::trace::TraceEvent;
 
 use crate::artifacts::Collect;
 use crate::cli::{RunOptions, exit};
@@ -63,6 +60,13 @@ pub struct HypothesesArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Write an HTML report into DIR: the ranking with each hypothesis's interval ECDFs and
+    /// hour histograms (index.html) and a page per simulated run.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Overwrite the report files of an existing, non-empty folder.
+    #[arg(long, requires = "report")]
+    pub force: bool,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -250,59 +254,133 @@ pub fn rank(mut all: Vec<Comparison>) -> Vec<Comparison> {
     all
 }
 
-struct Quiet;
-
-impl Observer<TraceEvent> for Quiet {
-    fn observe(&mut self, _: SimTime, _: &TraceEvent) {}
+/// One simulated run of a hypothesis: its log summarised, and for a report its record and timeline.
+#[derive(Clone, Debug)]
+pub struct Simulated {
+    pub summary: Summary,
+    pub run: Option<(reports::RunRecord, reports::timeline::Timeline)>,
 }
 
-/// Runs a scenario at `seed` and summarises its device log.
-pub fn simulate_one(loaded: &LoadedScenario, seed: u64) -> Result<Summary, String> {
+/// Runs a scenario at `seed` and summarises its device log; with `timeline`, keeps the
+/// run's record and timeline for its report page.
+pub fn simulate_one(loaded: &LoadedScenario, seed: u64, timeline: bool) -> Result<Simulated, String> {
     let collect = Collect {
         device_log: true,
+        timeline,
         ..Collect::default()
     };
-    let (_, artifacts) = suite::run_collecting(loaded, Some(seed), &mut Quiet, collect)
-        .map_err(|e| format!("{} (seed {seed}): {e}", loaded.file.display()))?;
+    let (record, artifacts) =
+        suite::run_collecting(loaded, Some(seed), &mut sim_core::sim::NoObserver, collect)
+            .map_err(|e| format!("{} (seed {seed}): {e}", loaded.file.display()))?;
     let text = artifacts.device_log.map(|(_, t)| t).unwrap_or_default();
-    Summary::of_text(&text)
-        .map_err(|e| format!("{} (seed {seed}): its device log: {e}", loaded.file.display()))
+    let summary = Summary::of_text(&text)
+        .map_err(|e| format!("{} (seed {seed}): its device log: {e}", loaded.file.display()))?;
+    Ok(Simulated {
+        summary,
+        run: artifacts.timeline.map(|t| (record, t)),
+    })
 }
 
 /// Runs every (scenario, seed) pair on `jobs` threads; results in the pairs' order.
 pub fn simulate_all(pairs: &[(&LoadedScenario, u64)], jobs: usize) -> Result<Vec<Summary>, String> {
-    let jobs = jobs.max(1);
-    let mut results: Vec<Option<Result<Summary, String>>> = vec![None; pairs.len()];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..jobs)
-            .map(|w| {
-                scope.spawn(move || {
-                    pairs
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| i % jobs == w)
-                        .map(|(i, (l, s))| (i, simulate_one(l, *s)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(done) => {
-                    for (i, r) in done {
-                        if let Some(slot) = results.get_mut(i) {
-                            *slot = Some(r);
-                        }
-                    }
-                }
-                Err(_) => return,
-            }
-        }
-    });
-    results
+    Ok(simulate_all_with(pairs, jobs, false)?
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("a simulation thread panicked".into())))
+        .map(|s| s.summary)
+        .collect())
+}
+
+/// As [`simulate_all`], keeping each run's record and timeline when `timelines`.
+pub fn simulate_all_with(
+    pairs: &[(&LoadedScenario, u64)],
+    jobs: usize,
+    timelines: bool,
+) -> Result<Vec<Simulated>, String> {
+    suite::parallel_map(pairs, jobs, |(l, s)| simulate_one(l, *s, timelines))
+        .into_iter()
         .collect()
+}
+
+/// The report: the hypotheses page (`index.html`) and a page per simulated run.
+fn report_pages(
+    args: &HypothesesArgs,
+    evidence: &Summary,
+    loaded: &[LoadedScenario],
+    seeds: &[u64],
+    sims: &[Simulated],
+    ranked: &[Comparison],
+) -> Vec<reports::html::Page> {
+    use reports::html::{self, Page, hypotheses_page as hp};
+    let sample = |s: &Summary| hp::LogSample {
+        reboots: s.reboots,
+        days: s.days,
+        intervals_hours: s.intervals_hours.clone(),
+        hours: s.hours,
+    };
+    let stat = |s: &Stat| hp::Stat {
+        value: s.value,
+        p_value: s.p_value,
+    };
+    let runs: Vec<&(reports::RunRecord, reports::timeline::Timeline)> =
+        sims.iter().filter_map(|s| s.run.as_ref()).collect();
+    let names = html::run_page_names(runs.iter().map(|(r, _)| (r.scenario.as_str(), r.seed)));
+    let mut pages = Vec::new();
+    let mut views = Vec::new();
+    for c in ranked {
+        // Hypotheses are unique by file; their runs are consecutive in `sims`.
+        let Some(i) = loaded
+            .iter()
+            .position(|l| crate::shard::normalize_path(&l.file) == c.file)
+        else {
+            continue;
+        };
+        let range = i * seeds.len()..(i + 1) * seeds.len();
+        let pooled = Summary::pool(
+            &sims[range.clone()]
+                .iter()
+                .map(|s| s.summary.clone())
+                .collect::<Vec<_>>(),
+        );
+        views.push(hp::HypothesisView {
+            name: c.hypothesis.clone(),
+            file: c.file.clone(),
+            description: loaded.get(i).map(|l| l.description.clone()),
+            seeds: seeds.to_vec(),
+            rate: stat(&c.rate),
+            intervals: stat(&c.intervals),
+            hours: stat(&c.hours),
+            night_share: stat(&c.night_share),
+            score: c.score,
+            consistent: c.consistent,
+            simulated: sample(&pooled),
+            run_pages: range
+                .filter_map(|k| Some((seeds.get(k % seeds.len()).copied()?, names.get(k)?.clone())))
+                .collect(),
+        });
+    }
+    pages.push(Page {
+        name: "index.html".into(),
+        html: hp::render(
+            &crate::shard::normalize_path(&args.evidence),
+            &sample(evidence),
+            &views,
+            args.level,
+        ),
+    });
+    for (k, (record, timeline)) in runs.iter().enumerate() {
+        let description = loaded.get(k / seeds.len()).map(|l| l.description.as_str());
+        if let Some(name) = names.get(k) {
+            pages.push(Page {
+                name: name.clone(),
+                html: html::run_page::render(&html::run_page::RunView {
+                    record,
+                    description,
+                    timeline,
+                    index: Some(("index.html", "the hypotheses")),
+                }),
+            });
+        }
+    }
+    pages
 }
 
 fn fmt_p(p: f64) -> String {
@@ -341,18 +419,24 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             Err(e) => return fail(err, exit::BAD_INPUT, e.to_string()),
         }
     }
+    if let Some(dir) = &args.report
+        && let Err(e) = crate::html_report::check_dir(dir, args.force)
+    {
+        return fail(err, exit::BAD_INPUT, e);
+    }
     let seeds: Vec<u64> = (1..=args.seeds).collect();
     let pairs: Vec<(&LoadedScenario, u64)> = loaded
         .iter()
         .flat_map(|l| seeds.iter().map(move |s| (l, *s)))
         .collect();
-    let sims = match simulate_all(&pairs, args.run.parallel()) {
+    let sims = match simulate_all_with(&pairs, args.run.parallel(), args.report.is_some()) {
         Ok(s) => s,
         Err(e) => return fail(err, exit::BAD_INPUT, e),
     };
+    let summaries: Vec<Summary> = sims.iter().map(|s| s.summary.clone()).collect();
     let comparisons: Vec<Comparison> = loaded
         .iter()
-        .zip(sims.chunks(seeds.len()))
+        .zip(summaries.chunks(seeds.len()))
         .map(|(l, runs)| {
             let file = crate::shard::normalize_path(&l.file);
             compare(
@@ -366,6 +450,12 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
         })
         .collect();
     let ranked = rank(comparisons);
+    if let Some(dir) = &args.report {
+        let pages = report_pages(args, &evidence, &loaded, &seeds, &sims, &ranked);
+        if let Err(e) = crate::html_report::write_report(dir, &pages, args.force) {
+            return fail(err, exit::INTERNAL, e);
+        }
+    }
     if args.json {
         let doc = serde_json::json!({
             "evidence": {

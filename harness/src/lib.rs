@@ -14,6 +14,7 @@
 //!   classifying its reboots (spontaneous vs user-caused) with statistics.
 //! - [`hypotheses_cmd`]: `fletsim hypotheses`, reboot hypotheses ranked against a real log.
 //! - [`mape_cmd`]: `fletsim map-e`, the MAP-E calculator.
+//! - [`html_report`]: the HTML report folder (`--report DIR`, `fletsim report`).
 //! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
 //! - [`cli`]: the subcommands, their shared option groups and exit codes.
@@ -24,6 +25,7 @@ pub mod check_cmd;
 pub mod cli;
 pub mod console;
 pub mod diff_cmd;
+pub mod html_report;
 pub mod hypotheses_cmd;
 pub mod log_analyze;
 pub mod mape_cmd;

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use reports::RunRecord;
 use reports::sweep::{ShareVerdict, judge_shares};
+use reports::timeline::Timeline;
 
 use crate::artifacts::{self, Collect};
 use crate::cli::{MergeArgs, OutputOptions, RunArgs, RunOptions, ScenarioSelection, exit};
 use crate::console::Environment;
+use crate::html_report;
 use crate::outputs::ReportFiles;
 use crate::scenario_file::LoadedScenario;
 use crate::shard::{self, Shard, ShardArg};
@@ -133,14 +135,22 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
+    if let Some(dir) = &args.artifacts.report
+        && let Err(e) = html_report::check_dir(dir, args.artifacts.force)
+    {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
+    let descriptions: Vec<String> = jobs.iter().map(|j| j.scenario.description.clone()).collect();
     let collect = Collect {
         stats: args.stats,
         ..args.artifacts.collect(with_trace)
     };
-    let outputs = match execute_jobs(jobs, &args.run, &args.output, collect, env, err) {
+    let mut outputs = match execute_jobs(jobs, &args.run, &args.output, collect, env, err) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    let timelines: Vec<Option<Timeline>> = outputs.iter_mut().map(|o| o.artifacts.timeline.take()).collect();
     let runs: Vec<_> = outputs
         .iter()
         .map(|o| (o.record.scenario.as_str(), o.record.seed, &o.artifacts))
@@ -169,7 +179,7 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
             "note: share expectations (`for P% of seeds`) are judged by `fletsim merge` over all shards"
         );
     }
-    finish(
+    let code = finish(
         &records,
         Some(&traces),
         &shares,
@@ -178,7 +188,34 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         env,
         out,
         err,
-    )
+    );
+    if let Some(dir) = &args.artifacts.report {
+        let runs: Vec<html_report::ReportRun> = records
+            .iter()
+            .zip(&timelines)
+            .zip(&descriptions)
+            .filter_map(|((record, timeline), description)| {
+                Some(html_report::ReportRun {
+                    record,
+                    description: Some(description.as_str()),
+                    timeline: timeline.as_ref()?,
+                })
+            })
+            .collect();
+        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let pages = html_report::suite_pages(&format!("fletsim run {}", given.join(" ")), &runs, &shares);
+        match html_report::write_report(dir, &pages, args.artifacts.force) {
+            Ok(_) if args.output.quiet => {}
+            Ok(_) => {
+                let _ = writeln!(err, "report: {}", dir.join("index.html").display());
+            }
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return exit::INTERNAL;
+            }
+        }
+    }
+    code
 }
 
 /// The human report, the report files, and the exit code.

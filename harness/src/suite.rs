@@ -17,6 +17,7 @@ use indicatif::ProgressBar;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use reports::timeline::{NaptSeriesBuilder, Timeline, TimelineRecorder, sample_interval};
 use reports::{ExpectationResult, RunRecord};
 use sim_core::Simulation;
 use sim_core::engine::Observer;
@@ -221,10 +222,16 @@ pub fn run_collecting(
         sim.capture_packets();
     }
     let clock = RunClock::start();
-    sim.run_until(sim.end(), observer)?;
+    let timeline = if collect.timeline {
+        Some(run_sampled(&mut sim, &scenario, observer)?)
+    } else {
+        sim.run_until(sim.end(), observer)?;
+        None
+    };
     let stats = collect.stats.then(|| clock.stats(sim.engine_stats()));
     let outcome = sim.outcome();
     let artifacts = Artifacts {
+        timeline,
         capture: sim.take_capture(),
         device_log: collect
             .device_log
@@ -315,6 +322,40 @@ fn thread_cpu_time() -> Option<std::time::Duration> {
     #[cfg(not(unix))]
     {
         None
+    }
+}
+
+/// Runs `sim` to its end while folding its trace into a timeline and sampling its NAPT
+/// occupancy every [`sample_interval`] of simulated time. The run is stepped with
+/// `run_events_until` (which leaves the NAPT tables alone) and finished with one
+/// `run_until`, and the samples are read with the side-effect-free `napt_occupancy`: the
+/// outcome and the digest are those of an unsampled run (tested in `tests/report.rs`).
+fn run_sampled(
+    sim: &mut Simulation,
+    scenario: &sim_core::Scenario,
+    observer: &mut dyn Observer<TraceEvent>,
+) -> Result<Timeline, sim_core::RunError> {
+    let interval = sample_interval(scenario.duration);
+    let mut recorder = TimelineRecorder::new(scenario, interval);
+    let mut napt = NaptSeriesBuilder::new(interval);
+    {
+        let mut both = Tee(observer, &mut recorder);
+        while napt.next_at() <= sim.end() {
+            sim.run_events_until(napt.next_at(), &mut both)?;
+            napt.push(sim.napt_occupancy());
+        }
+        sim.run_until(sim.end(), &mut both)?;
+    }
+    Ok(recorder.finish(Some(napt)))
+}
+
+/// Hands every trace event to two observers.
+struct Tee<'a>(&'a mut dyn Observer<TraceEvent>, &'a mut TimelineRecorder);
+
+impl Observer<TraceEvent> for Tee<'_> {
+    fn observe(&mut self, at: SimTime, event: &TraceEvent) {
+        self.0.observe(at, event);
+        self.1.observe(at, event);
     }
 }
 
@@ -430,6 +471,41 @@ fn run_job(job: &Job, collect: Collect) -> Result<RunOutput, JobError> {
                 .unwrap_or_else(|| "panic".to_string()),
         }),
     }
+}
+
+/// `f` of every item on `jobs` threads (item `i` on thread `i % jobs`); results in the
+/// items' order. A panic in `f` propagates.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let jobs = jobs.clamp(1, items.len().max(1));
+    let f = &f;
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|w| {
+                scope.spawn(move || {
+                    items
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % jobs == w)
+                        .map(|(i, item)| (i, f(item)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        if let Some(slot) = results.get_mut(i) {
+                            *slot = Some(r);
+                        }
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// Runs every job, at most `parallel` at once, and returns the outputs sorted

@@ -13,6 +13,10 @@
 //! - [`diff`]: the semantic diff of two sets of outcomes, path by path.
 //! - [`pcap`]: classic pcap files of a simulated link's packets (raw IP,
 //!   little-endian, timestamps on the scenario's calendar).
+//! - [`timeline`]: a run's trace folded into what its report page draws (an observer),
+//!   with the NAPT occupancy the harness samples; or rebuilt from an outcome alone.
+//! - [`html`]: the self-contained HTML report: suite, run, hypotheses, diff and bisect
+//!   pages with inline SVG charts.
 //!
 //! Nothing here may depend on wall time or on the order runs finished:
 //! every renderer takes records sorted by [`RunRecord::sort_key`] and gives
@@ -22,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::Outcome;
 
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -29,6 +34,7 @@ pub mod pcap;
 pub mod snapshot;
 pub mod sweep;
 pub mod text;
+pub mod timeline;
 
 /// One scenario run at one seed, with its judged expectations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

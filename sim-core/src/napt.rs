@@ -549,6 +549,26 @@ impl NaptTable {
         self.live == 0
     }
 
+    /// Mappings live at `now`: what [`NaptTable::len`] would say after `advance(now)`, read
+    /// without changing anything (no expiry, no statistics), so an observer that samples the
+    /// table cannot change a run. A mapping whose last session ended is gone at exactly `last
+    /// activity + timeout`, as `advance` would expire it. O(slab); `now` before the table's
+    /// clock reads the table as it is.
+    pub fn live_at(&self, now: SimTime) -> u32 {
+        if now <= self.now {
+            return self.live;
+        }
+        let timeouts = &self.config.timeouts;
+        let due = self
+            .entries
+            .iter()
+            .filter(|e| {
+                e.live && e.sessions == 0 && e.last_activity + timeouts.of(e.protocol, e.closing) <= now
+            })
+            .count() as u32;
+        self.live - due
+    }
+
     /// A mapping for a new flow: joins the existing mapping of its key as another session, or
     /// creates one with a fresh external port; a drop is counted in the statistics.
     pub fn open(
@@ -1519,6 +1539,33 @@ mod tests {
         assert_eq!(NaptTable::new(eim(), v6plus()).stats(), NaptStats::default());
     }
 
+    #[test]
+    fn reading_ahead_is_observation_only_where_advancing_is_not() {
+        // The same calls, one table also asked `live_at` in between, one also `advance`d.
+        let calls = |extra: &mut dyn FnMut(&mut NaptTable, SimTime)| {
+            let mut napt = NaptTable::new(eim(), v6plus());
+            extra(&mut napt, at(0));
+            for i in 0..10 {
+                napt.open(at(100), Protocol::Udp, client(i), server(0))
+                    .expect("room");
+            }
+            extra(&mut napt, at(150));
+            napt.advance(at(180));
+            napt.stats()
+        };
+        let plain = calls(&mut |_, _| {});
+        let read = calls(&mut |n, t| {
+            let _ = n.live_at(t);
+        });
+        let advanced = calls(&mut |n, t| {
+            n.advance(t);
+        });
+        assert_eq!(plain, read);
+        // `advance` starts the table's clock early: 100 s at zero entries before the 80 s at
+        // ten move the median.
+        assert_eq!((plain.occupancy.p50, advanced.occupancy.p50), (10, 0));
+    }
+
     /// A deterministic churn: `flows` UDP/TCP flows from a small home, seeded.
     fn churn(
         config: NaptConfig,
@@ -1890,6 +1937,11 @@ mod tests {
                     assert!(!answered, "step {step}: a stale id answered");
                 }
             } else if op < 99 {
+                // Reading ahead changes nothing and agrees with advancing a copy.
+                let ahead = now + SimDuration::from_millis(rng.random_range(0..200_000));
+                let mut copy = napt.clone();
+                copy.advance(ahead);
+                assert_eq!(napt.live_at(ahead) as usize, copy.len(), "step {step}");
                 napt.advance(now);
             } else {
                 napt.clear(now);
@@ -1897,6 +1949,7 @@ mod tests {
                 ids.clear();
             }
             assert_eq!(napt.len(), model.mappings.len(), "step {step}");
+            assert_eq!(napt.live_at(now) as usize, model.mappings.len(), "step {step}");
             assert_eq!(napt.next_expiry(), model.next_expiry(&config), "step {step}");
             expired = napt.stats().expired;
         }
