@@ -297,6 +297,9 @@ struct RawClient {
     count: S<Text>,
     sessions_per_hour: Option<S<Text>>,
     ipv4_share: Option<S<Text>>,
+    short_session: Option<S<Text>>,
+    long_session: Option<S<Text>>,
+    long_share: Option<S<Text>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -649,6 +652,15 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         }
         if let Some(v) = &c.ipv4_share {
             model.ipv4_share = cx.ratio(v, &format!("{path}.ipv4_share"))?;
+        }
+        if let Some(v) = &c.short_session {
+            model.short_mean = cx.positive_duration(v, &format!("{path}.short_session"))?;
+        }
+        if let Some(v) = &c.long_session {
+            model.long_mean = cx.positive_duration(v, &format!("{path}.long_session"))?;
+        }
+        if let Some(v) = &c.long_share {
+            model.long_share = cx.ratio(v, &format!("{path}.long_share"))?;
         }
         lan.push(ClientGroup {
             profile,

@@ -92,12 +92,12 @@ fn the_threshold_flips_one_below_and_at_the_value() {
 
 #[test]
 fn durations_largest_and_seed_sweeps() {
-    // The largest UDP idle timeout at which the v6 plus home (at 9 PCs) still has no overflow.
+    // The largest UDP idle timeout at which the v6 plus home (at 7 PCs, one below the threshold) still has no overflow.
     let out = fletsim(&[
         "bisect",
         V6PLUS,
         "--set",
-        "lan.telework-pc.count=9",
+        "lan.telework-pc.count=7",
         "--param",
         "gateway.napt.timeouts.udp",
         "--range",

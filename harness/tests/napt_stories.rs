@@ -3,6 +3,7 @@
 
 mod common;
 
+use harness::overrides;
 use harness::scenario_file;
 use sim_core::Outcome;
 
@@ -15,9 +16,10 @@ fn run(name: &str, seed: u64) -> Outcome {
 
 const SEEDS: [u64; 3] = [1, 2, 3];
 
+/// The report's home over a working day, and over the hypotheses' 180 days: never short of ports.
 #[test]
 fn the_working_day_drops_nothing() {
-    for seed in SEEDS {
+    for seed in 1..=8 {
         let o = run("telework-home-workday.yaml", seed);
         assert_eq!(
             o.napt.drops.port_set_exhausted + o.napt.drops.table_full,
@@ -115,4 +117,59 @@ fn ocn_fits_the_load_that_overflows_v6_plus() {
         );
         assert!(ocn.napt.peak > 240, "OCN holds more than v6 plus could");
     }
+}
+
+/// The 15-PC office overflows v6 plus's port set at every seed; on OCN's 1008 ports the same
+/// office fits, so it is the port set, not the load as such.
+#[test]
+fn fifteen_working_pcs_exhaust_the_v6_plus_port_set() {
+    let path = common::scenario("telework-15-pcs-overflow.yaml");
+    for seed in 1..=5 {
+        let o = run("telework-15-pcs-overflow.yaml", seed);
+        assert!(
+            o.napt.drops.port_set_exhausted > 5000,
+            "seed {seed}: {:?}",
+            o.napt.drops
+        );
+        assert_eq!(o.napt.drops.table_full, 0, "seed {seed}");
+        assert_eq!(o.gateway.boots, 1, "seed {seed}: overflow is no reboot");
+        let mut ocn = overrides::load_with(&path, &["line.vne=ocn".parse().expect("an override")])
+            .expect("the office on OCN loads")
+            .scenario;
+        ocn.seed = seed;
+        let ocn = sim_core::run(&ocn).expect("runs");
+        assert_eq!(
+            ocn.napt.drops.port_set_exhausted + ocn.napt.drops.table_full,
+            0,
+            "seed {seed}: 15 PCs fit in 1008 ports"
+        );
+        assert!(ocn.napt.peak > 240, "seed {seed}: and need more than v6 plus has");
+    }
+}
+
+/// Seven calibrated PCs fit v6 plus's business hours, eight do not (the README's bisection).
+#[test]
+fn the_v6_plus_threshold_lies_between_seven_and_eight_busy_pcs() {
+    let path = common::scenario("bisect/busy-clients-v6plus.yaml");
+    for seed in 1..=3 {
+        let drops = |count: u32| {
+            let set = format!("lan.telework-pc.count={count}")
+                .parse()
+                .expect("an override");
+            let mut s = overrides::load_with(&path, &[set]).expect("loads").scenario;
+            s.seed = seed;
+            sim_core::run(&s).expect("runs").napt.drops.port_set_exhausted
+        };
+        assert_eq!(drops(7), 0, "seed {seed}");
+        assert!(drops(8) > 0, "seed {seed}");
+    }
+}
+
+/// The hypotheses' home (three telework PCs, two phones, two speakers) over 180 days on v6 plus:
+/// not one session lacks a port (the suite's sweep covers more seeds).
+#[test]
+fn the_report_home_never_exhausts_the_port_set_in_180_days() {
+    let o = run("hypotheses/constant-firmware-hazard.yaml", 1);
+    assert_eq!(o.napt.drops.port_set_exhausted + o.napt.drops.table_full, 0);
+    assert!(o.napt.peak > 100, "the PCs' working hours: {}", o.napt.peak);
 }

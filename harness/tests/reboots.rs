@@ -272,3 +272,41 @@ fn shorter_napt_timers_cut_drops_not_reboots() {
         assert!(o.gateway.reboots.spontaneous >= 2);
     }
 }
+
+/// A load-coupled hazard reads the NAPT as it is, not as the last session left it: during a
+/// long loss of signal no session touches the table, its mappings' idle timers run out within
+/// minutes, and a hazard driven only by the load (no base rate) stops firing.
+#[test]
+fn a_load_coupled_hazard_stops_when_the_idle_timers_have_emptied_the_table() {
+    let text = "\
+start: 2021-04-19 09:00:00
+duration: 41h
+line: { vne: v6plus, hgw_rental: true }
+gateway: { model: hgw, hgw: { bundle_cached: true } }
+lan:
+  telework-pc: { count: 3, short_session: 1s, long_share: 0% }
+faults:
+  - at: 1h
+    onu_loss_of_signal: { duration: 40h }
+  - every: { hazard: load, base_rate_per_day: 0, rate_per_unit_load_per_day: 0.3, load: napt-entries }
+    spontaneous_reboot:
+";
+    let loaded = scenario_file::parse(std::path::Path::new("quiet.yaml"), text).expect("valid");
+    for seed in 1..=5 {
+        let mut scenario = loaded.scenario.clone();
+        scenario.seed = seed;
+        let o = sim_core::run(&scenario).expect("runs");
+        // About 20 entries before the loss: 0.3 × 20 × 40 h / 24 h = 10 firings if the hazard
+        // kept reading them; their timers (60 s after FIN, 300 s for UDP) end within 6 minutes.
+        let late: Vec<_> = o
+            .boots
+            .iter()
+            .filter(|b| b.cause == "spontaneous" && b.at.0 > sim_core::time::SimDuration::from_mins(67))
+            .collect();
+        assert!(
+            late.is_empty(),
+            "seed {seed}: fired on a table the timers had emptied: {late:?}"
+        );
+        assert!(o.napt.expired > 0, "seed {seed}");
+    }
+}

@@ -171,6 +171,36 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             vec!["duration", "limit"],
         ),
         (
+            "session rate below zero",
+            VALID.replace("{ count: 2 }", "{ count: 2, sessions_per_hour: -5 }"),
+            "8:41",
+            vec!["lan.phone.sessions_per_hour", "not a number from 0 to"],
+        ),
+        (
+            "IPv4 share as a word",
+            VALID.replace("{ count: 2 }", "{ count: 2, ipv4_share: most }"),
+            "8:34",
+            vec!["lan.phone.ipv4_share", "not a share", "percentage"],
+        ),
+        (
+            "session length without a unit",
+            VALID.replace("{ count: 2 }", "{ count: 2, short_session: 40 }"),
+            "8:37",
+            vec!["lan.phone.short_session", "needs a unit"],
+        ),
+        (
+            "zero session length",
+            VALID.replace("{ count: 2 }", "{ count: 2, long_session: 0s }"),
+            "8:36",
+            vec!["lan.phone.long_session", "longer than zero"],
+        ),
+        (
+            "long-session share over 100 %",
+            VALID.replace("{ count: 2 }", "{ count: 2, long_share: 120% }"),
+            "8:34",
+            vec!["lan.phone.long_share", "not a share", "0% to 100%"],
+        ),
+        (
             "absurd client count",
             VALID.replace("count: 2", "count: 5000000"),
             "8:19",

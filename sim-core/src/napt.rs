@@ -569,6 +569,28 @@ impl NaptTable {
         self.live - due
     }
 
+    /// External ports of `protocol` a new flow cannot have as of the last call's `now`: those
+    /// held by mappings (open sessions or an idle timer still running) and those in their
+    /// hold-down. An endpoint-independent table drops a new flow of `protocol` exactly when
+    /// this reaches [`NaptTable::usable_ports`]; a port-reusing table sums its per-destination
+    /// pools, whose ports may repeat.
+    pub fn ports_in_use(&self, protocol: Protocol) -> u32 {
+        let now = self.now;
+        self.pools
+            .iter()
+            .enumerate()
+            .filter(|(slot, pool)| match Protocol::ALL.get(*slot) {
+                Some(p) => *p == protocol,
+                None => pool.key >> 48 == protocol.index() as u64,
+            })
+            .map(|(_, pool)| {
+                // Freed ports leave hold-down in the order they were freed.
+                let free = pool.freed.partition_point(|&(free_at, _)| free_at <= now);
+                pool.in_use + (pool.freed.len() - free) as u32
+            })
+            .sum()
+    }
+
     /// A mapping for a new flow: joins the existing mapping of its key as another session, or
     /// creates one with a fresh external port; a drop is counted in the statistics.
     pub fn open(
@@ -1435,6 +1457,54 @@ mod tests {
             .expect("room");
         hgw.close(at(0), m.id);
         assert_eq!(hgw.next_expiry(), Some(at(60)));
+    }
+
+    #[test]
+    fn ports_in_use_counts_mappings_idle_timers_and_hold_down() {
+        // The HGW's timers: TCP after FIN 60 s, then the port is held down for 120 s.
+        let mut napt = NaptTable::new(NaptConfig::hgw(), v6plus());
+        let mut ids = Vec::new();
+        for i in 0..240 {
+            ids.push(
+                napt.open(at(0), Protocol::Tcp, client(i), server(i % 7))
+                    .expect("room")
+                    .id,
+            );
+        }
+        assert_eq!(napt.ports_in_use(Protocol::Tcp), 240);
+        assert_eq!(
+            napt.ports_in_use(Protocol::Udp),
+            0,
+            "each protocol has its own ports"
+        );
+        for id in &ids[..100] {
+            napt.close(at(10), *id);
+        }
+        // Closed but idling: still mapped, still in use.
+        napt.advance(at(69));
+        assert_eq!((napt.len(), napt.ports_in_use(Protocol::Tcp)), (240, 240));
+        // Expired at 70 s: the 100 ports wait out their hold-down.
+        napt.advance(at(71));
+        assert_eq!((napt.len(), napt.ports_in_use(Protocol::Tcp)), (140, 240));
+        assert_eq!(
+            napt.open(at(71), Protocol::Tcp, client(1000), server(0)),
+            Err(NaptDrop::PortSetExhausted),
+            "in use means a new flow finds no port"
+        );
+        // Free again at 190 s.
+        napt.advance(at(190));
+        assert_eq!(napt.ports_in_use(Protocol::Tcp), 140);
+        assert!(napt.open(at(190), Protocol::Tcp, client(1000), server(0)).is_ok());
+        assert_eq!(napt.ports_in_use(Protocol::Tcp), 141);
+        // A port-reusing table sums its per-destination pools.
+        let mut reuse_table = NaptTable::new(reuse(), v6plus());
+        for i in 0..10 {
+            reuse_table
+                .open(at(0), Protocol::Udp, client(0), server(i))
+                .expect("room");
+        }
+        assert_eq!(reuse_table.ports_in_use(Protocol::Udp), 10);
+        assert_eq!(reuse_table.ports_in_use(Protocol::Tcp), 0);
     }
 
     #[test]

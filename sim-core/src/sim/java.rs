@@ -205,7 +205,13 @@ impl Simulation<'_> {
 
     /// Tells load-coupled processes the current load, once a minute.
     pub(super) fn on_load_sample(&mut self) {
-        let napt = self.napt.as_ref().map_or(0, |n| n.len()) as f64;
+        // The table expires lazily, on its next call: bring it to now first, or a quiet hour
+        // (whose last session may be minutes old) reads mappings whose idle timers have run out.
+        let now = self.now;
+        let napt = self.napt.as_mut().map_or(0, |n| {
+            n.advance(now);
+            n.len()
+        }) as f64;
         let sessions = self
             .clients
             .iter()

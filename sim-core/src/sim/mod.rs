@@ -442,6 +442,11 @@ impl<'s> Simulation<'s> {
         self.now
     }
 
+    /// The gateway's NAPT table as of now (`None` until MAP-E is first configured, and on DS-Lite).
+    pub fn napt(&self) -> Option<&NaptTable> {
+        self.napt.as_ref()
+    }
+
     /// When the scenario ends.
     pub fn end(&self) -> SimTime {
         self.end
