@@ -51,8 +51,8 @@ pub struct BisectArgs {
     /// Run at this seed instead of the scenario's own.
     #[arg(long, conflicts_with = "seeds")]
     pub seed: Option<u64>,
-    /// Run each probe at seeds 1 to N; it holds when at least --rate of them hold.
-    #[arg(long, value_name = "N")]
+    /// Run each probe at seeds 1 to N (N from 1 to 1000000); it holds when at least --rate of them hold.
+    #[arg(long, value_name = "N", value_parser = crate::bounds::parse_seed_count)]
     pub seeds: Option<u64>,
     /// With --seeds: the share of seeds that must hold for a probe to hold (80% or 0.8) [default: 50%]
     #[arg(long, value_name = "P", requires = "seeds")]
@@ -97,6 +97,13 @@ impl Observer<TraceEvent> for Quiet {
 
 fn expectation(text: &str) -> Result<Expectation, Failure> {
     Expectation::parse(text).map_err(|e| bad(format!("`{text}`: {e}")))
+}
+
+/// Refuses, before any probe runs, an expression that could never hold on this scenario
+/// (a path it lacks, a name the field never takes, ...), as scenario files' expectations are.
+fn check_expr(expr: &Expectation, loaded: &LoadedScenario, flag: &str) -> Result<(), Failure> {
+    expr.check(&sim_core::shape_of_outcome(&loaded.scenario))
+        .map_err(|e| bad(format!("{flag} `{}`: {e}", expr.text)))
 }
 
 /// Parses `80%` or `0.8`.
@@ -273,6 +280,9 @@ fn param(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             value: kind.value(v),
         });
         let loaded = overrides::load_with(file, &sets).map_err(|e| bad(e.to_string()))?;
+        if count == 0 {
+            check_expr(&probe.expr, &loaded, "--until")?;
+        }
         let n = probe.holding(&loaded)?;
         let holds = n >= probe.need;
         count += 1;
@@ -385,6 +395,7 @@ fn faults(args: &BisectArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let expr = expectation(until)?;
     let file = args.scenario.as_path();
     let base = overrides::load_with(file, &args.run.set).map_err(|e| bad(e.to_string()))?;
+    check_expr(&expr, &base, "--until")?;
     let probe = Probe::new(args, file, expr, base.scenario.seed)?;
     let mut tree = overrides::read_tree(file).map_err(|e| bad(e.to_string()))?;
     for o in &args.run.set {
@@ -535,6 +546,7 @@ fn when(args: &BisectArgs, text: &str, out: &mut dyn Write) -> Result<u8, Failur
     let expr = expectation(text)?;
     let file = args.scenario.as_path();
     let loaded = overrides::load_with(file, &args.run.set).map_err(|e| bad(e.to_string()))?;
+    check_expr(&expr, &loaded, "--when")?;
     if args.seeds.is_some() {
         return Err(bad("--when runs one seed: use --seed N"));
     }

@@ -28,6 +28,13 @@ pub mod limits {
     pub const MAX_SESSIONS_PER_HOUR: f64 = 100_000.0;
     /// Most events one run may process before it stops with an error.
     pub const MAX_EVENTS: u64 = 200_000_000;
+    /// Shortest pause between two attempts to get the software from Flets Joint
+    /// (`gateway.hgw.distribution_retry`, default 5m). Each attempt is a simulated TCP
+    /// download: at this floor a day of failed attempts costs about 0.25 s of run time.
+    pub const MIN_DISTRIBUTION_RETRY: SimDuration = SimDuration::from_secs(30);
+    /// Shortest pause between two MAP rule fetches (`rule_retry.initial` and `.max`; defaults
+    /// 1m on the HGW, 30s on a router): at this floor a day of refused fetches costs about 0.25 s.
+    pub const MIN_RULE_RETRY: SimDuration = SimDuration::from_secs(10);
 }
 
 /// One scenario, ready to run.
