@@ -44,19 +44,20 @@ impl std::str::FromStr for Override {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Override, String> {
-        if text.len() > MAX_SET_BYTES {
-            return Err(format!(
-                "{} bytes: longer than the limit of {MAX_SET_BYTES} bytes for one PATH=VALUE",
-                text.len()
-            ));
-        }
         let (path, value) = text.split_once('=').ok_or_else(|| {
             format!(
                 "`{}`: expected PATH=VALUE, e.g. lan.telework-pc.count=12",
                 shortened(text)
             )
         })?;
+        // The path's depth first (it is counted without building anything), then the size.
         let path = parse_path(path.trim())?;
+        if text.len() > MAX_SET_BYTES {
+            return Err(format!(
+                "{} bytes: longer than the limit of {MAX_SET_BYTES} bytes for one PATH=VALUE",
+                text.len()
+            ));
+        }
         let value = parse_value(value)?;
         Ok(Override {
             text: text.to_string(),
@@ -68,7 +69,6 @@ impl std::str::FromStr for Override {
 
 /// `a.b[2].c` → keys and indices, at most [`MAX_SET_PATH_SEGMENTS`] of them.
 pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
-    let shown = shortened(path);
     if path.is_empty() {
         return Err("empty path: expected e.g. lan.telework-pc.count".into());
     }
@@ -76,9 +76,10 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     let segments = 1 + path.bytes().filter(|b| matches!(b, b'.' | b'[')).count();
     if segments > MAX_SET_PATH_SEGMENTS {
         return Err(format!(
-            "a path of about {segments} segments: deeper than any scenario field (accepted: at most {MAX_SET_PATH_SEGMENTS} segments, e.g. faults[2].every.mean_interval)"
+            "a path of {segments} segments: deeper than any scenario field (accepted: at most {MAX_SET_PATH_SEGMENTS} segments, e.g. faults[2].every.mean_interval)"
         ));
     }
+    let shown = shortened(path);
     let mut segments = Vec::new();
     for part in path.split('.') {
         let (key, mut rest) = match part.find('[') {

@@ -1,15 +1,16 @@
 //! Suites: finding scenario files, planning the (scenario, seed) runs,
 //! running them in parallel and judging their expectations.
 //!
-//! Data flow: [`discover`] → [`load_all`] → [`plan`] (seeds × scenarios, then
-//! the shard's part) → [`execute`] (tokio: a `JoinSet` of `spawn_blocking`
-//! tasks, at most `--jobs` at once through a `Semaphore`) → records sorted
-//! by (file, scenario, seed). Finishing order never reaches the output.
+//! Data flow: [`crate::files::find`] → [`load_all`] → [`plan`] (seeds ×
+//! scenarios, then the shard's part, made lazily as runs start) →
+//! [`execute`] (tokio: a `JoinSet` of `spawn_blocking` tasks, at most
+//! `--jobs` at once through a `Semaphore`) → records sorted by (file,
+//! scenario, seed). Finishing order never reaches the output.
 
 use std::fmt;
 use std::io::Write;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -27,51 +28,6 @@ use crate::artifacts::{Artifacts, Collect};
 use crate::bounds::MAX_SEEDS;
 use crate::scenario_file::{LoadedScenario, ScenarioError};
 use crate::shard::{Shard, normalize_path};
-
-/// The file endings scenario files have.
-const EXTENSIONS: [&str; 2] = ["yaml", "yml"];
-
-/// Every scenario file under `paths` (files as given, folders searched recursively), sorted per folder.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let before = files.len();
-            walk(path, &mut files).map_err(|e| format!("{}: cannot read folder: {e}", path.display()))?;
-            if files.len() == before {
-                return Err(format!(
-                    "{}: no scenario files (*.yaml, *.yml) in this folder",
-                    path.display()
-                ));
-            }
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            return Err(format!("{}: no such file or folder", path.display()));
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    // Sorted, so the order never depends on the file system.
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
 
 /// Loads every file; all errors are returned, not just the first.
 pub fn load_all(

@@ -200,7 +200,17 @@ fn a_set_path_of_60000_segments_is_refused_at_once() {
     let deep = format!("{}=1", vec!["a"; 60_000].join("."));
     let err = refused(
         &run_in(&dir, &["run", "s.yaml", "--set", &deep]),
-        &["--set", "65536 bytes"],
+        &["--set", "a path of 60000 segments", "at most 64 segments"],
+    );
+    assert!(
+        err.len() < 2000,
+        "the message quotes the value whole: {} bytes",
+        err.len()
+    );
+    let big = format!("description={}", "x".repeat(70_000));
+    let err = refused(
+        &run_in(&dir, &["run", "s.yaml", "--set", &big]),
+        &["--set", "70012 bytes", "limit of 65536 bytes"],
     );
     assert!(
         err.len() < 2000,
