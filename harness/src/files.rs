@@ -490,19 +490,37 @@ impl Outputs {
     fn existing_file(&self, flag: &str, path: &Path) -> Result<(), String> {
         self.not_input(flag, path)?;
         let shown = terminal::path(path);
-        match fs::symlink_metadata(path) {
-            Err(_) => Ok(()),
-            Ok(m) if m.is_dir() => Err(format!("{flag} {shown}: is a folder; give a file name")),
-            Ok(m) if m.file_type().is_symlink() && !self.force => Err(format!(
-                "{flag} {shown}: exists (a symbolic link); pass --force to replace the link (its target is never written)"
-            )),
-            Ok(m) if !m.is_file() && !m.file_type().is_symlink() => Err(format!(
-                "{flag} {shown}: is {}; fletsim writes only regular files",
-                describe_type(&m)
-            )),
-            Ok(_) if !self.force => Err(format!("{flag} {shown}: exists (pass --force to overwrite)")),
-            Ok(_) => Ok(()),
+        let Ok(entry) = fs::symlink_metadata(path) else {
+            return Ok(());
+        };
+        if entry.is_dir() {
+            return Err(format!("{flag} {shown}: is a folder; give a file name"));
         }
+        // What the entry leads to: never a device, FIFO or folder, not even through a link
+        // (`--json /dev/stdout --force` must not replace /dev/stdout).
+        if let Ok(target) = fs::metadata(path)
+            && !target.is_file()
+        {
+            return Err(format!(
+                "{flag} {shown}: leads to {}; fletsim writes only regular files (`-` writes to stdout)",
+                describe_type(&target)
+            ));
+        }
+        if !entry.is_file() && !entry.file_type().is_symlink() {
+            return Err(format!(
+                "{flag} {shown}: is {}; fletsim writes only regular files (`-` writes to stdout)",
+                describe_type(&entry)
+            ));
+        }
+        if self.force {
+            return Ok(());
+        }
+        if entry.file_type().is_symlink() {
+            return Err(format!(
+                "{flag} {shown}: exists (a symbolic link); pass --force to replace the link (its target is never written)"
+            ));
+        }
+        Err(format!("{flag} {shown}: exists (pass --force to overwrite)"))
     }
 
     /// Checks an output folder (`--pcap DIR`): not a file, and fletsim can create files in it.

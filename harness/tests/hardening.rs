@@ -475,6 +475,14 @@ fn bad_output_paths_are_found_before_the_first_run() {
             vec!["run", "s.yaml", "--json", "-", "--markdown", "-"],
             vec!["both write to stdout"],
         ),
+        (
+            vec!["run", "s.yaml", "--json", "/dev/stdout", "--force"],
+            vec!["/dev/stdout", "writes only regular files", "`-` writes to stdout"],
+        ),
+        (
+            vec!["run", "s.yaml", "--junit", "/dev/null", "--force"],
+            vec!["/dev/null", "a character device"],
+        ),
     ] {
         let out = run_in(&dir, &args);
         refused(&out, &words);
