@@ -146,9 +146,9 @@ lan:
         "ten-thousand-pcs",
         "lan.telework-pc",
         &[
-            "about 6.3 billion engine events",
+            "about 36.9 billion engine events",
             "limit of 4.0 billion",
-            "10,000 telework-pc clients over 365d: 3.1 billion sessions",
+            "10,000 telework-pc clients over 365d: 18.5 billion sessions",
             "fewer clients (`count`)",
         ],
     );
@@ -180,7 +180,7 @@ lan:
     let loaded = scenario_file::parse(Path::new("thousand-pcs.yaml"), text).expect("within the limit");
     let warning = scenario_file::slow_warning(&loaded).expect("a warning");
     assert!(
-        warning.starts_with("thousand-pcs.yaml: a run will take about 312.3 million engine events and "),
+        warning.starts_with("thousand-pcs.yaml: a run will take about 1.8 billion engine events and "),
         "{warning}"
     );
     assert!(
@@ -188,7 +188,7 @@ lan:
         "{warning}"
     );
     // The old fixed limit of 200 million events stopped this home on day 134.
-    assert!(loaded.cost.limit > 600_000_000, "{}", loaded.cost.limit);
+    assert!(loaded.cost.limit > 2_000_000_000, "{}", loaded.cost.limit);
     let small = scenario_file::load(&common::scenario("reboots-180d-constant-hazard.yaml")).expect("loads");
     assert_eq!(scenario_file::slow_warning(&small), None);
 }
