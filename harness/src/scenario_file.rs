@@ -82,6 +82,8 @@ pub struct ScenarioExpectation {
     /// The expectation judged at each seed (its text without `for …`).
     pub expectation: Expectation,
     pub share: Option<Share>,
+    /// Its line in the scenario file (1-based), where reports and annotations point.
+    pub line: u64,
 }
 
 // ---- stage 1: raw structs --------------------------------------------------
@@ -739,6 +741,7 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
                 text: e.value.trim().to_string(),
                 expectation: parsed,
                 share,
+                line: e.referenced.line(),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -31,7 +31,7 @@ use crate::artifacts::Collect;
 use crate::cli::{SnapshotArgs, exit};
 use crate::console::Environment;
 use crate::files::{self, InputKind, Outputs, Replace};
-use crate::run_cmd::{execute_jobs, plan_selection};
+use crate::run_cmd::{LoadErrors, execute_jobs, plan_selection};
 use crate::suite::Seeds;
 use crate::terminal;
 
@@ -121,7 +121,14 @@ fn snap_name(scenario: &str, seed: u64, with_seed: bool) -> String {
 
 /// `fletsim snapshot`.
 pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let planned = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
+    let planned = match plan_selection(
+        &args.selection,
+        &args.run,
+        env,
+        &args.output,
+        LoadErrors::Stop,
+        err,
+    ) {
         Ok(p) => p,
         Err(code) => return code,
     };
