@@ -99,8 +99,10 @@ impl Environment {
             }
             bar.set_prefix("running");
             Progress::SimTime(bar, longest)
-        } else {
+        } else if self.wants_progress(len, quiet) {
             Progress::Bar(self.progress(len, quiet))
+        } else {
+            Progress::Hidden
         }
     }
 }
@@ -302,5 +304,39 @@ mod tests {
         assert!(!env(&[], false).wants_progress(10, false));
         assert!(!env(&[], true).wants_progress(10, true));
         assert!(env(&[], false).progress(10, false).is_hidden());
+    }
+
+    #[test]
+    fn runs_show_lines_under_ci_and_simulated_time_for_one_run_on_a_terminal() {
+        let hour = SimDuration::from_hours(1);
+        let kind = |p: Progress| match p {
+            Progress::Hidden => "hidden",
+            Progress::Bar(_) => "bar",
+            Progress::SimTime(..) => "sim-time",
+            Progress::Lines(_) => "lines",
+        };
+        assert_eq!(
+            kind(env(&[("CI", "true")], false).run_progress(162, hour, false)),
+            "lines"
+        );
+        assert_eq!(
+            kind(env(&[("CI", "1")], true).run_progress(1, hour, false)),
+            "lines"
+        );
+        assert_eq!(
+            kind(env(&[("CI", "true")], false).run_progress(162, hour, true)),
+            "hidden"
+        );
+        assert_eq!(kind(env(&[], false).run_progress(162, hour, false)), "hidden");
+        assert_eq!(kind(env(&[], true).run_progress(162, hour, false)), "bar");
+        assert_eq!(kind(env(&[], true).run_progress(1, hour, false)), "sim-time");
+        assert_eq!(
+            kind(env(&[("TERM", "dumb")], true).run_progress(1, hour, false)),
+            "hidden"
+        );
+        // Many runs: every N-th gets a line, N = runs / 200 rounded up.
+        assert_eq!(LiveLines::new(162).every, 1);
+        assert_eq!(LiveLines::new(2000).every, 10);
+        assert_eq!(LiveLines::new(2001).every, 11);
     }
 }
