@@ -11,13 +11,19 @@
 //! legitimately varies or is left out on purpose, never for the numbers they
 //! are about.
 //!
-//! After a change that moves an output: `TRYCMD=overwrite cargo test -p
-//! <this package> --test docs`, then read the diff and fix any prose that
-//! quotes the old numbers.
+//! Run it with `cargo test --release --test docs` (it is ignored in debug
+//! builds). After a change that moves an output: `TRYCMD=overwrite cargo test
+//! --release --test docs`, then read the diff (trycmd leaves a blank line
+//! before each fence it rewrites: remove it) and fix any prose that quotes the
+//! old numbers.
 
 mod common;
 
+// Release only: the examples simulate 180-day homes (README's hypotheses ranking runs
+// 32 of them), which a debug build takes many minutes over; `.ci/run` runs
+// `cargo test --release --test docs`.
 #[test]
+#[cfg_attr(debug_assertions, ignore = "run in release: cargo test --release --test docs")]
 fn console_examples_in_the_docs() {
     let root = common::root();
     let cwd = common::temp_dir("docs");
@@ -32,11 +38,21 @@ fn console_examples_in_the_docs() {
     }
     let tour = std::fs::read_to_string(common::scenario("retail-router-rental-line-stalls.yaml"))
         .expect("tour scenario");
-    write_edited(&cwd.join("edited.yaml"), &tour, "\"ipv4.first_up == never\"", "\"ipv4.first_up <= 10m\"");
-    let lossy = std::fs::read_to_string(common::scenario("rule-fetch-lossy-link.yaml"))
-        .expect("lossy scenario");
+    write_edited(
+        &cwd.join("edited.yaml"),
+        &tour,
+        "\"ipv4.first_up == never\"",
+        "\"ipv4.first_up <= 10m\"",
+    );
+    let lossy =
+        std::fs::read_to_string(common::scenario("rule-fetch-lossy-link.yaml")).expect("lossy scenario");
     std::fs::create_dir(cwd.join("lossier")).expect("lossier/");
-    write_edited(&cwd.join("lossier/rule-fetch-lossy-link.yaml"), &lossy, "loss: 30%", "loss: 45%");
+    write_edited(
+        &cwd.join("lossier/rule-fetch-lossy-link.yaml"),
+        &lossy,
+        "loss: 30%",
+        "loss: 45%",
+    );
     std::fs::create_dir(cwd.join("tight")).expect("tight/");
     write_edited(
         &cwd.join("tight/rule-fetch-lossy-link.yaml"),

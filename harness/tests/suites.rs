@@ -230,16 +230,7 @@ fn shards_partition_the_sweep_and_merge_restores_it_in_any_order() {
 
 #[test]
 fn shard_auto_reads_the_ci_variables() {
-    let fixed = fletsim(&[
-        "run",
-        SUITE,
-        "--seeds",
-        "3",
-        "--shard",
-        "2/3",
-        "--json",
-        "-",
-    ]);
+    let fixed = fletsim(&["run", SUITE, "--seeds", "3", "--shard", "2/3", "--json", "-"]);
     assert_eq!(fixed.status.code(), Some(0));
     type Vars<'a> = &'a [(&'a str, &'a str)];
     let cases: [(Vars, &[&str]); 4] = [
@@ -255,16 +246,7 @@ fn shard_auto_reads_the_ci_variables() {
         (&[("JOB_COMPLETION_INDEX", "1")], &["--shard-total", "3"]),
     ];
     for (vars, extra) in cases {
-        let mut args = vec![
-            "run",
-            SUITE,
-            "--seeds",
-            "3",
-            "--shard",
-            "auto",
-            "--json",
-            "-",
-        ];
+        let mut args = vec!["run", SUITE, "--seeds", "3", "--shard", "auto", "--json", "-"];
         args.extend_from_slice(extra);
         let out = fletsim_env(&args, vars);
         assert_eq!(out.status.code(), Some(0), "{vars:?}: {}", stderr(&out));
