@@ -212,7 +212,7 @@ pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mu
     if differs {
         let _ = writeln!(
             out,
-            "review with `cargo insta review --workspace-root {dir}`, or accept all with `fletsim snapshot … --dir {dir} --accept`"
+            "review with `cargo insta review --workspace-root {dir}` (it needs a stub Cargo.toml there, see docs/ci.md), or accept all with `fletsim snapshot … --dir {dir} --accept`"
         );
         exit::EXPECTATIONS_FAILED
     } else {
