@@ -36,6 +36,11 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
     // The same at every commit: stop `git bisect run` rather than skip every commit.
     let unusable = match std::fs::metadata(path) {
         Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some(
+            "a folder: `check` judges one scenario file (give one, e.g. FOLDER/story.yaml; \
+             `fletsim run FOLDER` judges a folder)"
+                .to_string(),
+        ),
         Ok(m) => Some(format!(
             "{}, not a scenario file",
             crate::files::describe_type(&m)

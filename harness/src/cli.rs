@@ -50,9 +50,39 @@ pub mod exit {
     }
 }
 
+/// The exit codes, as `fletsim --help` lists them (and [`exit`] defines them).
+#[macro_export]
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:
+  0    every expectation held (diff, snapshot --check: no difference)
+  100  some expectation failed (diff, snapshot --check: a difference)
+  2    bad input: a scenario, a file or an argument (the message says where)
+  1    internal error (a bug: please report it)
+  check speaks `git bisect run`'s language: 0 good, 1 bad, 125 skip, 128 abort
+  A closed stdout (`| head`) ends fletsim quietly with 0."
+    };
+}
+
 /// fletsim: a deterministic simulator of the Flets IPoE home access chain.
 #[derive(Debug, Parser)]
-#[command(name = "fletsim", version, about, long_about = None)]
+#[command(
+    name = "fletsim",
+    version,
+    about = "A deterministic simulator of the Flets IPoE home access chain (ONU, HGW, MAP-E/DS-Lite, NAPT, LAN) and the fault-injection test harness around it.",
+    long_about = None,
+    after_help = concat!(
+        "Examples:
+  fletsim run scenarios/                      # every shipped scenario at its own seed
+  fletsim run scenarios/ --seeds 20 --junit junit.xml
+  fletsim validate my-scenarios/              # load only: every error, exit 0 or 2
+  fletsim check scenarios/user-reboot.yaml    # one verdict for `git bisect run`
+  fletsim map-e --prefix 240b:10:3f6c:d400::/56 --vne v6plus
+
+",
+        exit_codes_help!()
+    ),
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -82,6 +112,16 @@ pub enum Command {
     /// Read real HGW logs.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Load scenario files and run nothing: every error of every file, exit 0 (all valid) or 2.
+    Validate(crate::commands::validate::Args),
+    /// Print the runs `fletsim run` would do with the same selection: scenario, file, seed, shard.
+    List(crate::commands::list::Args),
+    /// Print the JSON Schema of scenario files, for editors (VS Code's YAML extension).
+    Schema(crate::commands::schema::Args),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    Completions(crate::commands::completions::Args),
+    /// Print the manual page (roff) of fletsim and its commands.
+    Man(crate::commands::man::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,13 +191,13 @@ impl RunOptions {
 /// How much to print, and in which colours.
 #[derive(Debug, Default, Args)]
 pub struct OutputOptions {
-    /// Print only failures and the summary; no progress bar.
+    /// Print only failures and the summary (diff: the verdict line); no progress bar.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print every expectation and the trace of each run.
+    /// Print more: every expectation and the trace of each run (validate: each file; diff: the run counts).
     #[arg(short, long)]
     pub verbose: bool,
-    /// Colour the terminal report (NO_COLOR turns `auto` off).
+    /// Colour the terminal report; `auto`: on a terminal, unless NO_COLOR or CLICOLOR=0 (CLICOLOR_FORCE=1: always).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -179,6 +219,12 @@ impl OutputOptions {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim run scenarios/                                 # each scenario at its own seed
+  fletsim run scenarios/ --seeds 20 -j 4                 # seeds 1..20, 4 runs at once
+  fletsim run scenarios/user-reboot.yaml --seed 7 -v     # one run, every expectation and the trace
+  fletsim run scenarios/ --seeds 200 --shard auto --json shard.json   # one CI shard
+  fletsim run scenarios/ --junit junit.xml --markdown \"$GITHUB_STEP_SUMMARY\" --force")]
 pub struct RunArgs {
     #[command(flatten)]
     pub selection: ScenarioSelection,
@@ -197,6 +243,9 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim merge shards/ --junit junit.xml --markdown summary.md
+  fletsim merge shard-1.json shard-2.json --json all.json")]
 pub struct MergeArgs {
     /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files).
     #[arg(required = true, value_name = "RESULTS")]
@@ -208,6 +257,9 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim snapshot scenarios/ --dir snapshots/ --accept   # pin the outcomes
+  fletsim snapshot scenarios/ --dir snapshots/ --check    # exit 100 on a difference")]
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub selection: ScenarioSelection,
@@ -227,6 +279,9 @@ pub struct SnapshotArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim diff before.json after.json
+  fletsim diff snapshots/ new-snapshots/ --report diff-report/")]
 pub struct DiffArgs {
     /// JSON results file, .snap file, or a folder of them.
     pub old: PathBuf,
@@ -243,6 +298,11 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  git bisect run fletsim check scenarios/user-reboot.yaml
+  fletsim check scenarios/telework-home-workday.yaml --seeds 40
+
+Exit codes: 0 good, 1 bad, 125 cannot tell (git bisect skips), 128 abort (no such file, bad arguments).")]
 pub struct CheckArgs {
     /// The scenario file.
     pub scenario: PathBuf,
@@ -292,6 +352,8 @@ fn colours_stdout(command: &Command, env: &Environment) -> bool {
         Command::Snapshot(a) => &a.output,
         Command::Diff(a) => &a.output,
         Command::Check(a) => &a.output,
+        Command::List(a) => &a.output,
+        Command::Validate(a) => &a.output,
         _ => return false,
     };
     output.palette(env).enabled()
@@ -324,6 +386,11 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
                 e.exit_code()
             }
         },
+        Command::Validate(args) => crate::commands::validate::run(&args, out, err),
+        Command::List(args) => crate::commands::list::run(&args, env, out, err),
+        Command::Schema(args) => crate::commands::schema::run(&args, out),
+        Command::Completions(args) => crate::commands::completions::run(&args, out),
+        Command::Man(args) => crate::commands::man::run(&args, out),
         Command::Log(LogCommand::Analyze(args)) => match crate::log_analyze::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

@@ -149,7 +149,32 @@ pub fn run(args: &DiffArgs, env: &Environment, out: &mut dyn Write, err: &mut dy
             return exit::INTERNAL;
         }
     }
-    if let Err(e) = reports::diff::write(out, &shown(&d), args.output.palette(env)) {
+    if args.output.verbose {
+        let _ = writeln!(
+            out,
+            "old: {} ({} runs)\nnew: {} ({} runs)",
+            crate::terminal::path(&args.old),
+            old.len(),
+            crate::terminal::path(&args.new),
+            new.len()
+        );
+    }
+    let written = if args.output.quiet {
+        // -q: the verdict line only (the exit code says the same).
+        writeln!(
+            out,
+            "{}: {}",
+            if d.is_identical() {
+                "identical"
+            } else {
+                "different"
+            },
+            d.summary()
+        )
+    } else {
+        reports::diff::write(out, &shown(&d), args.output.palette(env))
+    };
+    if let Err(e) = written {
         let _ = writeln!(err, "error: cannot write the diff: {e}");
         return exit::INTERNAL;
     }

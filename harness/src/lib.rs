@@ -17,6 +17,7 @@
 //! - [`html_report`]: the HTML report folder (`--report DIR`, `fletsim report`).
 //! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
+//! - [`commands`]: `validate`, `list`, `schema`, `completions`, `man`, each owning its arguments.
 //! - [`cli`]: the subcommands, their shared option groups and exit codes.
 //! - [`bounds`]: the bound of every count typed on the command line (`--jobs`, `--seeds`, `--set`).
 //! - [`files`]: the one folder walker, bounded reader and atomic writer every command uses.
@@ -29,6 +30,7 @@ pub mod bisect_cmd;
 pub mod bounds;
 pub mod check_cmd;
 pub mod cli;
+pub mod commands;
 pub mod console;
 pub mod diff_cmd;
 pub mod files;
