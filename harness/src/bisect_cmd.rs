@@ -18,7 +18,7 @@ use sim_core::expect::Expectation;
 use sim_core::time::{Calendar, SimDuration, SimTime};
 use sim_core::trace::TraceEvent;
 
-use crate::cli::{RunOptions, exit};
+use crate::options::{RunOptions, exit};
 use crate::overrides::{self, Override};
 use crate::scenario_file::LoadedScenario;
 use crate::suite;

@@ -1,68 +1,22 @@
-//! The command line: subcommands, their options and exit codes.
+//! The command line assembled: the [`Command`] enum of every subcommand, parsing, and the
+//! dispatch that runs one with stdout and stderr escaped.
 //!
-//! Exit codes of `run`, `merge`, `snapshot`, `diff`: 0 every expectation
-//! held (or: identical), 100 some expectation failed (or: snapshots/outcomes
-//! differ), 2 bad input (a file, an argument), 1 an internal error.
-//!
-//! `check` speaks `git bisect run`'s language instead: 0 good, 1 bad, 125
-//! cannot tell (skip this commit), 128 abort the bisection (see [`exit::check`]).
-//!
-//! Options shared by several commands live in one struct each and are
-//! flattened where they apply: [`ScenarioSelection`] (which scenarios and
-//! seeds), [`RunOptions`] (how runs are done), [`OutputOptions`] (how much
-//! and in which colours), [`ReportFiles`] (machine-readable reports). A new
-//! option goes into the struct it belongs to and reaches every command that
-//! flattens it.
+//! Each command owns its arguments (`Args` in its module: [`crate::run_cmd::RunArgs`],
+//! [`crate::commands::validate::Args`], …); the option groups several commands share and the
+//! exit codes live in [`crate::options`]. Nothing imports this module but `main`: no circle.
 
 use std::io::Write;
-use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use reports::text::{Palette, Verbosity};
-
-use crate::console::{ColorChoice, Environment};
-use crate::outputs::ReportFiles;
-use crate::shard::ShardArg;
-use crate::suite::{SeedRange, Seeds};
-
-/// Exit codes of every subcommand.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const INTERNAL: u8 = 1;
-    pub const BAD_INPUT: u8 = 2;
-    pub const EXPECTATIONS_FAILED: u8 = 100;
-
-    /// `fletsim check`, for `git bisect run`: 0 good, 1 bad, 125 skip, 128 abort.
-    pub mod check {
-        /// Every expectation holds.
-        pub const GOOD: u8 = 0;
-        /// An expectation failed (or a share is confidently below its threshold).
-        pub const BAD: u8 = 1;
-        /// Cannot tell at this commit: a share too close to call, a scenario this
-        /// version cannot read, or a run that broke. `git bisect run` skips the commit.
-        pub const SKIP: u8 = 125;
-        /// Nothing can be judged at any commit (no such file, bad arguments):
-        /// `git bisect run` stops at once rather than skip every commit.
-        pub const ABORT: u8 = 128;
-    }
-}
-
-/// The exit codes, as `fletsim --help` lists them (and [`exit`] defines them).
-#[macro_export]
-macro_rules! exit_codes_help {
-    () => {
-        "Exit codes:
-  0    every expectation held (diff, snapshot --check: no difference)
-  100  some expectation failed (diff, snapshot --check: a difference)
-  2    bad input: a scenario, a file or an argument (the message says where)
-  1    internal error (a bug: please report it)
-  check speaks `git bisect run`'s language: 0 good, 1 bad, 125 skip, 128 abort
-  A closed stdout (`| head`) ends fletsim quietly with 0."
-    };
-}
+use crate::check_cmd::CheckArgs;
+use crate::console::Environment;
+use crate::diff_cmd::DiffArgs;
+use crate::exit_codes_help;
+use crate::options::exit;
+use crate::run_cmd::{MergeArgs, RunArgs};
+use crate::snapshot_cmd::SnapshotArgs;
 
 /// fletsim: a deterministic simulator of the Flets IPoE home access chain.
 #[derive(Debug, Parser)]
@@ -128,194 +82,6 @@ pub enum Command {
 pub enum LogCommand {
     /// List the spontaneous reboots in an HGW log (as copied from its admin page), with statistics.
     Analyze(crate::log_analyze::LogAnalyzeArgs),
-}
-
-/// Which scenarios, at which seeds, and which shard of them.
-#[derive(Debug, Default, Args)]
-pub struct ScenarioSelection {
-    /// Scenario files or folders (searched recursively for *.yaml) [default: scenarios/]
-    pub paths: Vec<PathBuf>,
-    /// Run every scenario at this seed instead of its own.
-    #[arg(long, conflicts_with = "seeds")]
-    pub seed: Option<u64>,
-    /// Run every scenario at each seed of a sweep: N (seeds 1 to N) or A..B (A to B, inclusive).
-    #[arg(long, value_name = "N|A..B")]
-    pub seeds: Option<SeedRange>,
-    /// Run only one shard of the (scenario, seed) pairs: i/N (1-based), or auto from CI variables.
-    #[arg(long, value_name = "i/N|auto")]
-    pub shard: Option<ShardArg>,
-    /// The number of shards for --shard auto (Kubernetes Indexed Jobs; overrides the CI's total).
-    #[arg(long, value_name = "N", requires = "shard")]
-    pub shard_total: Option<u32>,
-}
-
-impl ScenarioSelection {
-    /// The paths, `scenarios/` when none were given.
-    pub fn paths(&self) -> Vec<PathBuf> {
-        if self.paths.is_empty() {
-            vec![PathBuf::from("scenarios")]
-        } else {
-            self.paths.clone()
-        }
-    }
-
-    pub fn seeds(&self) -> Seeds {
-        match (self.seed, self.seeds) {
-            (Some(s), _) => Seeds::One(s),
-            (None, Some(range)) => Seeds::Sweep(range),
-            (None, None) => Seeds::Own,
-        }
-    }
-}
-
-/// How runs are done (options that change a run's inputs, such as `--set`, belong here too).
-#[derive(Debug, Default, Args)]
-pub struct RunOptions {
-    /// How many runs at once, 1 to 1024 [default: the machine's cores]
-    #[arg(short = 'j', long, value_name = "J", value_parser = crate::bounds::parse_jobs)]
-    pub jobs: Option<NonZeroUsize>,
-    /// Change a scenario field by its YAML path before validation (repeatable): lan.telework-pc.count=12
-    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = crate::overrides::OverrideParser)]
-    pub set: Vec<crate::overrides::Override>,
-}
-
-impl RunOptions {
-    pub fn parallel(&self) -> usize {
-        self.jobs
-            .or_else(|| std::thread::available_parallelism().ok())
-            .map_or(1, NonZeroUsize::get)
-            .min(crate::bounds::MAX_JOBS)
-    }
-}
-
-/// How much to print, and in which colours.
-#[derive(Debug, Default, Args)]
-pub struct OutputOptions {
-    /// Print only failures and the summary (diff: the verdict line); no progress bar.
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Print more: every expectation and the trace of each run (validate: each file; diff: the run counts).
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// Colour the terminal report; `auto`: on a terminal, unless NO_COLOR or CLICOLOR=0 (CLICOLOR_FORCE=1: always).
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-}
-
-impl OutputOptions {
-    pub fn verbosity(&self) -> Verbosity {
-        if self.quiet {
-            Verbosity::Quiet
-        } else if self.verbose {
-            Verbosity::Verbose
-        } else {
-            Verbosity::Normal
-        }
-    }
-
-    pub fn palette(&self, env: &Environment) -> Palette {
-        env.palette(self.color)
-    }
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  fletsim run scenarios/                                 # each scenario at its own seed
-  fletsim run scenarios/ --seeds 20 -j 4                 # seeds 1..20, 4 runs at once
-  fletsim run scenarios/user-reboot.yaml --seed 7 -v     # one run, every expectation and the trace
-  fletsim run scenarios/ --seeds 200 --shard auto --json shard.json   # one CI shard
-  fletsim run scenarios/ --junit junit.xml --markdown \"$GITHUB_STEP_SUMMARY\" --force")]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub selection: ScenarioSelection,
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
-    pub reports: ReportFiles,
-    #[command(flatten)]
-    pub artifacts: crate::artifacts::ArtifactOptions,
-    #[command(flatten)]
-    pub output: OutputOptions,
-    /// Report what each run cost: engine events, ns per event, peak and mean pending events,
-    /// sessions, wall and CPU time (a `stats` line per run; `"stats"` in --json records)
-    #[arg(long)]
-    pub stats: bool,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  fletsim merge shards/ --junit junit.xml --markdown summary.md
-  fletsim merge shard-1.json shard-2.json --json all.json")]
-pub struct MergeArgs {
-    /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files).
-    #[arg(required = true, value_name = "RESULTS")]
-    pub results: Vec<PathBuf>,
-    #[command(flatten)]
-    pub reports: ReportFiles,
-    #[command(flatten)]
-    pub output: OutputOptions,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  fletsim snapshot scenarios/ --dir snapshots/ --accept   # pin the outcomes
-  fletsim snapshot scenarios/ --dir snapshots/ --check    # exit 100 on a difference")]
-pub struct SnapshotArgs {
-    #[command(flatten)]
-    pub selection: ScenarioSelection,
-    /// The folder of .snap files.
-    #[arg(long, value_name = "DIR")]
-    pub dir: PathBuf,
-    /// Compare with the stored snapshots; on a difference print it, write a .snap.new beside and exit 100.
-    #[arg(long, conflicts_with = "accept")]
-    pub check: bool,
-    /// Write every snapshot, replacing those that differ.
-    #[arg(long)]
-    pub accept: bool,
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
-    pub output: OutputOptions,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  fletsim diff before.json after.json
-  fletsim diff snapshots/ new-snapshots/ --report diff-report/")]
-pub struct DiffArgs {
-    /// JSON results file, .snap file, or a folder of them.
-    pub old: PathBuf,
-    /// JSON results file, .snap file, or a folder of them.
-    pub new: PathBuf,
-    /// Write an HTML report into DIR: the changed paths side by side and the runs' timelines one above the other.
-    #[arg(long, value_name = "DIR")]
-    pub report: Option<PathBuf>,
-    /// Overwrite the report files of an existing, non-empty folder.
-    #[arg(long, requires = "report")]
-    pub force: bool,
-    #[command(flatten)]
-    pub output: OutputOptions,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  git bisect run fletsim check scenarios/user-reboot.yaml
-  fletsim check scenarios/telework-home-workday.yaml --seeds 40
-
-Exit codes: 0 good, 1 bad, 125 cannot tell (git bisect skips), 128 abort (no such file, bad arguments).")]
-pub struct CheckArgs {
-    /// The scenario file.
-    pub scenario: PathBuf,
-    /// Judge ordinary expectations at this seed instead of the scenario's own.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Judge share expectations over this sweep (N or A..B) [default: 20 seeds, doubled up to 320 until decided]
-    #[arg(long, value_name = "N|A..B")]
-    pub seeds: Option<SeedRange>,
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
-    pub output: OutputOptions,
 }
 
 /// Parses the process's arguments and runs the subcommand.
@@ -389,8 +155,8 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
         Command::Validate(args) => crate::commands::validate::run(&args, out, err),
         Command::List(args) => crate::commands::list::run(&args, env, out, err),
         Command::Schema(args) => crate::commands::schema::run(&args, out),
-        Command::Completions(args) => crate::commands::completions::run(&args, out),
-        Command::Man(args) => crate::commands::man::run(&args, out),
+        Command::Completions(args) => crate::commands::completions::run(&args, Cli::command(), out),
+        Command::Man(args) => crate::commands::man::run(&args, Cli::command(), out),
         Command::Log(LogCommand::Analyze(args)) => match crate::log_analyze::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

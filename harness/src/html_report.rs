@@ -25,8 +25,8 @@ use reports::sweep::{ShareVerdict, judge_shares};
 use reports::timeline::Timeline;
 
 use crate::artifacts::Collect;
-use crate::cli::exit;
 use crate::files::{self, Replace};
+use crate::options::exit;
 use crate::overrides::{self, Override};
 use crate::suite;
 use crate::terminal;

@@ -44,8 +44,8 @@ use serde::Serialize;
 use sim_core::stats;
 
 use crate::artifacts::Collect;
-use crate::cli::{RunOptions, exit};
 use crate::log_analyze::{self, LogAnalysis};
+use crate::options::{RunOptions, exit};
 use crate::overrides;
 use crate::scenario_file::LoadedScenario;
 use crate::suite;

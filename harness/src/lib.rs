@@ -18,7 +18,8 @@
 //! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
 //! - [`commands`]: `validate`, `list`, `schema`, `completions`, `man`, each owning its arguments.
-//! - [`cli`]: the subcommands, their shared option groups and exit codes.
+//! - [`cli`]: the `Command` enum assembled from the commands' own `Args`, parsing, dispatch.
+//! - [`options`]: the exit codes and the option groups several commands share.
 //! - [`bounds`]: the bound of every count typed on the command line (`--jobs`, `--seeds`, `--set`).
 //! - [`files`]: the one folder walker, bounded reader and atomic writer every command uses.
 //! - [`terminal`]: user-controlled text escaped before it reaches a terminal.
@@ -39,6 +40,7 @@ pub mod html_report;
 pub mod hypotheses_cmd;
 pub mod log_analyze;
 pub mod mape_cmd;
+pub mod options;
 pub mod outputs;
 pub mod overrides;
 pub mod run_cmd;

@@ -2,10 +2,9 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::exit;
+use crate::options::exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -19,9 +18,8 @@ pub struct Args {
     pub shell: Shell,
 }
 
-/// `fletsim completions`.
-pub fn run(args: &Args, out: &mut dyn Write) -> u8 {
-    let mut command = crate::cli::Cli::command();
+/// `fletsim completions` for `command` (the whole command line, from [`crate::cli`]).
+pub fn run(args: &Args, mut command: clap::Command, out: &mut dyn Write) -> u8 {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "fletsim", &mut script);
     match out.write_all(&script) {

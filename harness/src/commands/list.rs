@@ -5,9 +5,9 @@
 
 use std::io::Write;
 
-use crate::cli::{OutputOptions, RunOptions, ScenarioSelection, exit};
 use crate::console::Environment;
 use crate::files::Outputs;
+use crate::options::{OutputOptions, RunOptions, ScenarioSelection, exit};
 use crate::outputs::Destination;
 
 #[derive(Debug, clap::Args)]

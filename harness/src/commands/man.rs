@@ -2,9 +2,7 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
-
-use crate::cli::exit;
+use crate::options::exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -13,9 +11,8 @@ Examples:
   fletsim man > ~/.local/share/man/man1/fletsim.1")]
 pub struct Args {}
 
-/// `fletsim man`: the top-level page, then a section per command.
-pub fn run(_: &Args, out: &mut dyn Write) -> u8 {
-    let command = crate::cli::Cli::command();
+/// `fletsim man`: the top-level page of `command` (from [`crate::cli`]), then a section per command.
+pub fn run(_: &Args, command: clap::Command, out: &mut dyn Write) -> u8 {
     let mut page = Vec::new();
     let man = clap_mangen::Man::new(command.clone());
     if man.render(&mut page).is_err() {

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::cli::exit;
+use crate::options::exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{OutputOptions, exit};
+use crate::options::{OutputOptions, exit};
 use crate::overrides::{Override, OverrideParser};
 
 #[derive(Debug, clap::Args)]
