@@ -24,7 +24,7 @@ fn validate_prints_every_error_of_every_file_and_exits_2() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("typo.yaml:6:3: gateway: unknown field `modle`"),
+        err.contains("typo.yaml:6:3: gateway.modle: unknown field `modle`"),
         "{err}"
     );
     assert!(err.contains("unit.yaml:1:11: duration"), "{err}");
@@ -178,7 +178,9 @@ fn every_help_has_examples_and_the_top_level_lists_the_exit_codes() {
         assert_eq!(o.status.code(), Some(0), "{command}");
         let help = stdout(&o);
         assert!(
-            help.contains("Examples:\n  fletsim "),
+            help.split_once("Examples:\n")
+                .and_then(|(_, e)| e.lines().next())
+                .is_some_and(|l| l.starts_with("  ") && l.contains("fletsim ")),
             "{command} --help has no examples:\n{help}"
         );
     }
