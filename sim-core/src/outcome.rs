@@ -229,8 +229,8 @@ pub fn text_field(pattern: &str) -> Option<TextField> {
         "gateway.stuck_at" => TextField::Name(Step::ALL.iter().map(|s| s.name()).collect()),
         "boots[].cause" => TextField::Name(BootCause::ALL.iter().map(|c| c.name()).collect()),
         "ipv4.first_up" | "ipv6.first_up" | "ipv4.last_up_at" | "ipv6.last_up_at" | "ipv4.downtime"
-        | "ipv6.downtime" | "boots[].at" | "boots[].ipv6_up" | "boots[].ipv4_up" | "phases[].from"
-        | "phases[].to" => TextField::Duration,
+        | "ipv6.downtime" | "boots[].at" | "boots[].ipv6_up" | "boots[].ipv4_up" | "boots[].java_vm_up"
+        | "phases[].from" | "phases[].to" => TextField::Duration,
         _ => return None,
     };
     Some(field)
