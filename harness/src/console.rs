@@ -57,9 +57,19 @@ impl Environment {
         let on = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            // no-color.org: set and not empty disables colour; explicit flags override it.
+            // anstream's rules (anstyle-query): NO_COLOR (set, not empty) wins, then
+            // CLICOLOR_FORCE (not `0`) forces colour, CLICOLOR=0 turns it off; otherwise colour
+            // on a terminal that is not `dumb`. An explicit --color overrides them all.
             ColorChoice::Auto => {
-                self.stdout_is_terminal && self.var("NO_COLOR").is_none() && self.var("TERM") != Some("dumb")
+                if self.var("NO_COLOR").is_some() {
+                    false
+                } else if self.var("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                    true
+                } else if self.var("CLICOLOR") == Some("0") {
+                    false
+                } else {
+                    self.stdout_is_terminal && self.var("TERM") != Some("dumb")
+                }
             }
         };
         if on { Palette::ansi() } else { Palette::plain() }
@@ -255,7 +265,7 @@ impl LiveLines {
 /// `--color auto|always|never`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    /// Colour when stdout is a terminal (NO_COLOR, CLICOLOR=0 turn it off; CLICOLOR_FORCE=1 on).
     #[default]
     Auto,
     Always,
@@ -294,6 +304,28 @@ mod tests {
                 .enabled()
         );
         assert!(!env(&[], true).palette(ColorChoice::Never).enabled());
+    }
+
+    #[test]
+    fn colour_follows_clicolor_and_clicolor_force_as_anstream_does() {
+        let auto = |vars: &[(&str, &str)], tty| env(vars, tty).palette(ColorChoice::Auto).enabled();
+        assert!(auto(&[("CLICOLOR_FORCE", "1")], false));
+        assert!(!auto(&[("CLICOLOR_FORCE", "0")], false));
+        assert!(!auto(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], true));
+        assert!(!auto(&[("CLICOLOR", "0")], true));
+        assert!(auto(&[("CLICOLOR", "1")], true));
+        assert!(!auto(&[("CLICOLOR", "1")], false));
+        assert!(!auto(&[("TERM", "dumb")], true));
+        assert!(
+            !env(&[("CLICOLOR_FORCE", "1")], true)
+                .palette(ColorChoice::Never)
+                .enabled()
+        );
+        assert!(
+            env(&[("CLICOLOR", "0")], false)
+                .palette(ColorChoice::Always)
+                .enabled()
+        );
     }
 
     #[test]

@@ -5,20 +5,60 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::Args;
+
 use reports::sweep::{ShareVerdict, judge_shares};
 use reports::timeline::Timeline;
 use reports::{LoadFailure, RunRecord};
 
 use crate::artifacts::{self, Collect};
-use crate::cli::{MergeArgs, OutputOptions, RunArgs, RunOptions, ScenarioSelection, exit};
 use crate::console::Environment;
 use crate::files::{self, InputKind, Outputs, Selection};
 use crate::html_report;
+use crate::options::{OutputOptions, RunOptions, ScenarioSelection, exit};
 use crate::outputs::ReportFiles;
 use crate::scenario_file::{LoadedScenario, ScenarioError};
 use crate::shard::{self, Shard, ShardArg};
 use crate::suite::{self, JobError, Plan, RunOutput};
 use crate::terminal;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim run scenarios/                                 # each scenario at its own seed
+  fletsim run scenarios/ --seeds 20 -j 4                 # seeds 1..20, 4 runs at once
+  fletsim run scenarios/user-reboot.yaml --seed 7 -v     # one run, every expectation and the trace
+  fletsim run scenarios/ --seeds 200 --shard auto --json shard.json   # one CI shard
+  fletsim run scenarios/ --junit junit.xml --markdown \"$GITHUB_STEP_SUMMARY\" --force")]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    #[command(flatten)]
+    pub artifacts: crate::artifacts::ArtifactOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+    /// Report what each run cost: engine events, ns per event, peak and mean pending events,
+    /// sessions, wall and CPU time (a `stats` line per run; `"stats"` in --json records)
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim merge shards/ --junit junit.xml --markdown summary.md
+  fletsim merge shard-1.json shard-2.json --json all.json")]
+pub struct MergeArgs {
+    /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files).
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
 
 /// Scenario files as folders are searched for them.
 pub const SCENARIO_FILES: Selection = Selection {

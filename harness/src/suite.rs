@@ -100,7 +100,7 @@ impl FromStr for SeedRange {
     fn from_str(s: &str) -> Result<SeedRange, String> {
         let bad = || {
             format!(
-                "`{s}` is not a seed sweep (accepted: N for seeds 1 to N, or A..B for seeds A to B inclusive)"
+                "`{s}` is not a seed sweep (accepted: N from 1 to {MAX_SEEDS} for seeds 1 to N, or A..B for seeds A to B inclusive)"
             )
         };
         let number = |t: &str| t.trim().parse::<u64>().map_err(|_| bad());
