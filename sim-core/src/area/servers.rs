@@ -48,11 +48,12 @@ pub struct RuleServerCapacity {
 }
 
 impl Default for RuleServerCapacity {
-    /// ASSUMPTION (no VNE publishes one): 200 requests a second with a burst of 400.
+    /// ASSUMPTION (no VNE publishes one): 1,000 requests a second with a burst of 2,000, enough
+    /// for a 10,000-home area all powered on in the same minute (the start of a run).
     fn default() -> Self {
         RuleServerCapacity {
-            rate_per_second: 200,
-            burst: 400,
+            rate_per_second: 1_000,
+            burst: 2_000,
         }
     }
 }
@@ -156,9 +157,9 @@ impl SharedDistributor {
             return Admission::Refuse { status: 503 };
         };
         let start = free.max(t);
-        // The download shares the bandwidth with those in progress (and queued) when it
-        // starts, a fair share frozen for its life.
-        let sharing = self.in_flight.len() as u128 + 1;
+        // The download shares the bandwidth with the others admitted and not finished (at
+        // most the slots' number transfer at once), a fair share frozen for its life.
+        let sharing = (self.in_flight.len() as u128 + 1).min(u128::from(self.capacity.max_concurrent.max(1)));
         let bits = u128::from(bytes) * 8;
         let transfer_ns =
             (bits * sharing * 1_000_000_000).div_ceil(u128::from(self.capacity.bandwidth_bps.max(1)));
