@@ -51,8 +51,8 @@ pub struct BisectArgs {
     /// Run at this seed instead of the scenario's own.
     #[arg(long, conflicts_with = "seeds")]
     pub seed: Option<u64>,
-    /// Run each probe at seeds 1 to N; it holds when at least --rate of them hold.
-    #[arg(long, value_name = "N")]
+    /// Run each probe at seeds 1 to N (N from 1 to 1000000); it holds when at least --rate of them hold.
+    #[arg(long, value_name = "N", value_parser = crate::bounds::parse_seed_count)]
     pub seeds: Option<u64>,
     /// With --seeds: the share of seeds that must hold for a probe to hold (80% or 0.8) [default: 50%]
     #[arg(long, value_name = "P", requires = "seeds")]
@@ -238,6 +238,13 @@ fn expectation(text: &str) -> Result<Expectation, Failure> {
     Expectation::parse(text).map_err(|e| bad(format!("`{text}`: {e}")))
 }
 
+/// Refuses, before any probe runs, an expression that could never hold on this scenario
+/// (a path it lacks, a name the field never takes, ...), as scenario files' expectations are.
+fn check_expr(expr: &Expectation, loaded: &LoadedScenario, flag: &str) -> Result<(), Failure> {
+    expr.check(&sim_core::shape_of_outcome(&loaded.scenario))
+        .map_err(|e| bad(format!("{flag} `{}`: {e}", expr.text)))
+}
+
 /// Parses `80%` or `0.8`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -417,6 +424,9 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
             return Ok(*h);
         }
         let loaded = with_value(v)?;
+        if count == 0 {
+            check_expr(&probe.expr, &loaded, "--until")?;
+        }
         let n = probe.holding(&loaded)?;
         let holds = n >= probe.need;
         count += 1;
@@ -567,6 +577,7 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
     let expr = expectation(until)?;
     let file = args.scenario.as_path();
     let base = overrides::load_with(file, &args.run.set).map_err(|e| bad(e.to_string()))?;
+    check_expr(&expr, &base, "--until")?;
     let probe = Probe::new(args, file, expr, base.scenario.seed)?;
     let mut tree = overrides::read_tree(file).map_err(|e| bad(e.to_string()))?;
     for o in &args.run.set {
@@ -802,6 +813,7 @@ fn when_text(args: &BisectArgs, text: &str, out: &mut dyn Write, report: &mut Re
     let expr = expectation(text)?;
     let file = args.scenario.as_path();
     let loaded = overrides::load_with(file, &args.run.set).map_err(|e| bad(e.to_string()))?;
+    check_expr(&expr, &loaded, "--when")?;
     if args.seeds.is_some() {
         return Err(bad("--when runs one seed: use --seed N"));
     }

@@ -33,11 +33,20 @@ pub const MAX_SWEEP: u64 = 320;
 /// `fletsim check`.
 pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let path: &Path = &args.scenario;
-    if !path.is_file() {
+    // The same at every commit: stop `git bisect run` rather than skip every commit.
+    let unusable = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) => Some(format!(
+            "{}, not a scenario file",
+            crate::files::describe_type(&m)
+        )),
+        Err(_) => Some("no such file".to_string()),
+    };
+    if let Some(why) = unusable {
         let _ = writeln!(
             err,
-            "error: {}: no such file (exit 128 stops `git bisect run`)",
-            path.display()
+            "error: {}: {why} (exit 128 stops `git bisect run`)",
+            crate::terminal::path(path)
         );
         return exit::check::ABORT;
     }
@@ -55,7 +64,7 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
     // Ordinary expectations, at one seed.
     let seed = args.seed.unwrap_or(loaded.scenario.seed);
     let single = match execute_jobs(
-        suite::plan(&scenarios, Seeds::One(seed), None),
+        &suite::plan(&scenarios, Seeds::One(seed), None),
         &args.run,
         &args.output,
         Collect::default(),
@@ -84,8 +93,8 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
                 out,
                 "    {} {}  (actual: {})",
                 palette.bad("failed:"),
-                e.text,
-                e.actual
+                crate::terminal::escape(&e.text),
+                crate::terminal::escape(&e.actual)
             );
         }
     }
@@ -112,7 +121,7 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
                 last: range.last,
             };
             let jobs = suite::plan(&scenarios, Seeds::Sweep(sweep), None);
-            match execute_jobs(jobs, &args.run, &args.output, Collect::default(), env, err) {
+            match execute_jobs(&jobs, &args.run, &args.output, Collect::default(), env, err) {
                 Ok(o) => records.extend(o.into_iter().map(|o| o.record)),
                 Err(_) => return skip_broken(out),
             }
@@ -135,7 +144,12 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
                 Decision::Bad => palette.bad("bad:"),
                 Decision::Inconclusive => palette.unsure("inconclusive:"),
             };
-            let _ = writeln!(out, "{label} {}  {} (seeds {range})", v.text, v.describe());
+            let _ = writeln!(
+                out,
+                "{label} {}  {} (seeds {range})",
+                crate::terminal::escape(&v.text),
+                v.describe()
+            );
             bad |= decision == Decision::Bad;
             inconclusive |= decision == Decision::Inconclusive;
         }

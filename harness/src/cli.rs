@@ -131,11 +131,11 @@ impl ScenarioSelection {
 /// How runs are done (options that change a run's inputs, such as `--set`, belong here too).
 #[derive(Debug, Default, Args)]
 pub struct RunOptions {
-    /// How many runs at once [default: the machine's cores]
-    #[arg(short = 'j', long, value_name = "J")]
+    /// How many runs at once, 1 to 1024 [default: the machine's cores]
+    #[arg(short = 'j', long, value_name = "J", value_parser = crate::bounds::parse_jobs)]
     pub jobs: Option<NonZeroUsize>,
     /// Change a scenario field by its YAML path before validation (repeatable): lan.telework-pc.count=12
-    #[arg(long = "set", value_name = "PATH=VALUE")]
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = crate::overrides::OverrideParser)]
     pub set: Vec<crate::overrides::Override>,
 }
 
@@ -144,6 +144,7 @@ impl RunOptions {
         self.jobs
             .or_else(|| std::thread::available_parallelism().ok())
             .map_or(1, NonZeroUsize::get)
+            .min(crate::bounds::MAX_JOBS)
     }
 }
 
@@ -263,11 +264,15 @@ pub fn main_with(out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
-            let _ = e.print();
-            let code = if !e.use_stderr() {
-                exit::OK
-            } else if args.get(1).is_some_and(|a| a == "check") {
+            // clap prints help/version to stdout (exit 0); usage errors echo what was typed,
+            // so they go through the escaping writer like every other message.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(exit::OK);
+            }
+            let mut err = crate::terminal::Escaping::new(err, crate::terminal::Pass::Text);
+            let _ = write!(err, "{}", e.render());
+            let code = if args.get(1).is_some_and(|a| a == "check") {
                 // A usage error is the same at every commit: stop `git bisect run`.
                 exit::check::ABORT
             } else {
@@ -279,8 +284,30 @@ pub fn main_with(out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     ExitCode::from(dispatch(cli, &Environment::of_process(), out, err))
 }
 
-/// Runs a parsed command line; returns the exit code.
+/// Whether the command colours its stdout (only then may colour codes pass to it).
+fn colours_stdout(command: &Command, env: &Environment) -> bool {
+    let output = match command {
+        Command::Run(a) => &a.output,
+        Command::Merge(a) => &a.output,
+        Command::Snapshot(a) => &a.output,
+        Command::Diff(a) => &a.output,
+        Command::Check(a) => &a.output,
+        _ => return false,
+    };
+    output.palette(env).enabled()
+}
+
+/// Runs a parsed command line; returns the exit code. Everything the command prints goes
+/// through [`crate::terminal::Escaping`]: no control character reaches the terminal.
 pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    use crate::terminal::{Escaping, Pass};
+    let pass = if colours_stdout(&cli.command, env) {
+        Pass::Colours
+    } else {
+        Pass::Text
+    };
+    let out = &mut Escaping::new(out, pass);
+    let err = &mut Escaping::new(err, Pass::Text);
     match cli.command {
         Command::Run(args) => crate::run_cmd::run(&args, env, out, err),
         Command::Merge(args) => crate::run_cmd::merge(&args, env, out, err),

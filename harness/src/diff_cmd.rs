@@ -8,20 +8,29 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use reports::diff::RunKey;
+use reports::diff::{Change, OutcomeDiff, RunKey};
 use reports::html::diff_page::ChangedRun;
 use reports::timeline::Timeline;
 
 use crate::cli::{DiffArgs, exit};
 use crate::console::Environment;
+use crate::files::{self, Selection};
 use crate::snapshot_cmd::read_snap;
+use crate::terminal;
 
 /// Outcomes by (scenario, seed), with the file each came from.
 type Side = BTreeMap<RunKey, (Value, String)>;
+
+/// What `diff` reads from folders: results and accepted snapshots (`.snap.new` files are
+/// pending, not results: a folder's side is its accepted snapshots).
+const DIFF_FILES: Selection = Selection {
+    extensions: &["snap", "json", "jsonl"],
+    what: "results (*.json, *.jsonl) or snapshots (*.snap)",
+};
 
 fn is_snap(path: &Path) -> bool {
     let name = path
@@ -31,34 +40,15 @@ fn is_snap(path: &Path) -> bool {
     name.ends_with(".snap") || name.ends_with(".snap.new")
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "snap" || e == "json" || e == "jsonl")
-        {
-            // `.snap.new` files are pending, not results: a folder's side is its accepted snapshots.
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 fn insert(side: &mut Side, key: RunKey, outcome: Value, file: &Path) -> Result<(), String> {
-    let from = file.display().to_string();
+    let from = terminal::path(file);
     if let Some((other, other_file)) = side.get(&key)
         && *other != outcome
     {
         return Err(format!(
             "{} (seed {}) appears in {other_file} and {from} with different outcomes",
-            key.0, key.1
+            terminal::escape(&key.0),
+            key.1
         ));
     }
     side.insert(key, (outcome, from));
@@ -67,44 +57,51 @@ fn insert(side: &mut Side, key: RunKey, outcome: Value, file: &Path) -> Result<(
 
 /// Reads one side of a diff.
 pub fn load_side(path: &Path) -> Result<BTreeMap<RunKey, Value>, String> {
-    let files = if path.is_dir() {
-        let mut files = Vec::new();
-        collect(path, &mut files)?;
-        if files.is_empty() {
-            return Err(format!(
-                "{}: no results (*.json, *.jsonl) or snapshots (*.snap) in this folder",
-                path.display()
-            ));
-        }
-        files
-    } else if path.is_file() {
-        vec![path.to_path_buf()]
-    } else {
-        return Err(format!("{}: no such file or folder", path.display()));
-    };
+    let found = files::find(&[path.to_path_buf()], &DIFF_FILES).map_err(|e| e.to_string())?;
     let mut side = Side::new();
-    for file in files {
+    for file in found.into_iter().map(|f| f.path) {
         if is_snap(&file) {
             let snap = read_snap(&file)?;
             let info = snap.info.ok_or_else(|| {
                 format!(
                     "{}: the header has no `info: {{scenario, seed}}`, so it cannot be paired with a run",
-                    file.display()
+                    terminal::path(&file)
                 )
             })?;
             insert(&mut side, (info.scenario, info.seed), snap.outcome, &file)?;
         } else {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-            let records =
-                reports::json::read_records(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-            for r in records {
+            for r in crate::run_cmd::read_results_file(&file)? {
                 let outcome = serde_json::to_value(&r.outcome).map_err(|e| e.to_string())?;
                 insert(&mut side, (r.scenario, r.seed), outcome, &file)?;
             }
         }
     }
     Ok(side.into_iter().map(|(k, (v, _))| (k, v)).collect())
+}
+
+/// The diff with every name and value escaped for the terminal (both sides come from files).
+fn shown(d: &OutcomeDiff) -> OutcomeDiff {
+    let key = |(name, seed): &RunKey| (terminal::escape(name).into_owned(), *seed);
+    OutcomeDiff {
+        changed: d
+            .changed
+            .iter()
+            .map(|(k, changes)| {
+                let changes = changes
+                    .iter()
+                    .map(|c| Change {
+                        path: terminal::escape(&c.path).into_owned(),
+                        old: terminal::escape(&c.old).into_owned(),
+                        new: terminal::escape(&c.new).into_owned(),
+                    })
+                    .collect();
+                (key(k), changes)
+            })
+            .collect(),
+        only_old: d.only_old.iter().map(key).collect(),
+        only_new: d.only_new.iter().map(key).collect(),
+        unchanged: d.unchanged,
+    }
 }
 
 /// `fletsim diff`.
@@ -152,7 +149,7 @@ pub fn run(args: &DiffArgs, env: &Environment, out: &mut dyn Write, err: &mut dy
             return exit::INTERNAL;
         }
     }
-    if let Err(e) = reports::diff::write(out, &d, args.output.palette(env)) {
+    if let Err(e) = reports::diff::write(out, &shown(&d), args.output.palette(env)) {
         let _ = writeln!(err, "error: cannot write the diff: {e}");
         return exit::INTERNAL;
     }

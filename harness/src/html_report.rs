@@ -26,8 +26,10 @@ use reports::timeline::Timeline;
 
 use crate::artifacts::Collect;
 use crate::cli::exit;
+use crate::files::{self, Replace};
 use crate::overrides::{self, Override};
 use crate::suite;
+use crate::terminal;
 
 /// Refuses a report folder that would overwrite files (without `--force`), or a path that
 /// is not a folder.
@@ -55,17 +57,19 @@ pub fn check_dir(dir: &Path, force: bool) -> Result<(), String> {
     }
 }
 
-/// Writes every page into `dir` (created if missing), after [`check_dir`]. Returns the
+/// Writes every page into `dir` (created if missing), after [`check_dir`]. Each page is
+/// written atomically ([`files::write_file`]): an interrupted report leaves earlier pages
+/// whole, and a link planted in the folder is replaced, never written through. Returns the
 /// files written.
 pub fn write_report(dir: &Path, pages: &[Page], force: bool) -> Result<Vec<PathBuf>, String> {
     check_dir(dir, force)?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", terminal::path(dir)))?;
+    let replace = if force { Replace::Allowed } else { Replace::Never };
     let mut written = Vec::with_capacity(pages.len());
     for page in pages {
         // Page names are slugs (no separators), so every file lands directly in `dir`.
         let path = dir.join(&page.name);
-        std::fs::write(&path, page.html.as_bytes())
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        files::write_file(&path, replace, |w| w.write_all(page.html.as_bytes()))?;
         written.push(path);
     }
     Ok(written)
@@ -173,7 +177,11 @@ pub fn report(args: &ReportArgs, err: &mut dyn Write) -> u8 {
     if let Err(e) = check_dir(&args.out, args.force) {
         return fail(err, exit::BAD_INPUT, e);
     }
-    let records = match crate::run_cmd::read_results(&args.results).and_then(crate::run_cmd::merge_records) {
+    let found = match crate::files::find(&args.results, &crate::run_cmd::RESULTS_FILES) {
+        Ok(found) => found,
+        Err(e) => return fail(err, exit::BAD_INPUT, e.to_string()),
+    };
+    let records = match crate::run_cmd::read_results(&found).and_then(crate::run_cmd::merge_records) {
         Ok((records, _)) => records,
         Err(e) => return fail(err, exit::BAD_INPUT, e),
     };

@@ -21,8 +21,15 @@
 //!   against the simulated share (smoothed as (k + 0.5)/(n + 1)), by the
 //!   normal approximation to the binomial (a 1-degree-of-freedom chi-square).
 //!
+//! A test the data are too thin for is left out of the score, and the
+//! output says which and why: intervals when n·m/(n+m) < 4 (n, m the
+//! evidence's and the simulations' intervals; the KS approximation's own
+//! floor), hours and night share when the evidence has fewer than
+//! [`MIN_TIMED_REBOOTS`] reboots with a known hour, rate when a log spans no
+//! time. Evidence too thin for every test is an error (exit 2).
+//!
 //! The score is Fisher's combination of the four p-values (−2 Σ ln p against
-//! chi-square with 8 degrees of freedom). The tests are not independent (the
+//! chi-square with 8 degrees of freedom; with k tests left, 2(4−k) fewer). The tests are not independent (the
 //! night share is a coarsening of the hours), so the score ranks hypotheses
 //! rather than giving an exact p-value; a hypothesis is "consistent" when the
 //! score is at least `--level` and "inconsistent" otherwise. Ties rank by
@@ -51,8 +58,8 @@ pub struct HypothesesArgs {
     /// The hypotheses: scenario files.
     #[arg(required = true, value_name = "HYPOTHESIS")]
     pub hypotheses: Vec<PathBuf>,
-    /// Run each hypothesis at seeds 1 to N.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    /// Run each hypothesis at seeds 1 to N (N from 1 to 1000000).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = crate::bounds::parse_seed_count)]
     pub seeds: u64,
     /// The significance level of the verdicts.
     #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
@@ -164,11 +171,35 @@ pub fn fisher(p_values: &[f64]) -> f64 {
     stats::chi_square_sf(x, 2 * p_values.len() as u32)
 }
 
-/// One statistic: its value (a rate, a distance, a chi-square, a share) and p-value.
+/// One statistic: its value (a rate, a distance, a chi-square, a share) and p-value,
+/// or why it was left out of the score.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stat {
-    pub value: f64,
-    pub p_value: f64,
+    /// `null` when left out.
+    pub value: Option<f64>,
+    /// `null` when left out.
+    pub p_value: Option<f64>,
+    /// Why the test was left out of the score: too little evidence (or simulation) for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<String>,
+}
+
+impl Stat {
+    fn of(value: f64, p_value: f64) -> Stat {
+        Stat {
+            value: Some(value),
+            p_value: Some(p_value),
+            left_out: None,
+        }
+    }
+
+    fn left_out(why: String) -> Stat {
+        Stat {
+            value: None,
+            p_value: None,
+            left_out: Some(why),
+        }
+    }
 }
 
 /// A hypothesis compared with the evidence.
@@ -185,12 +216,66 @@ pub struct Comparison {
     pub hours: Stat,
     /// The simulated share of reboots in 00–06.
     pub night_share: Stat,
-    /// Fisher's combination of the four p-values.
-    pub score: f64,
+    /// Fisher's combination of the p-values of the tests not left out; `null` when every test was.
+    pub score: Option<f64>,
     pub consistent: bool,
 }
 
-/// Compares the pooled simulation with the evidence.
+impl Comparison {
+    /// The four statistics with their names, in table order.
+    pub fn stats(&self) -> [(&'static str, &Stat); 4] {
+        [
+            ("rate", &self.rate),
+            ("intervals", &self.intervals),
+            ("hours", &self.hours),
+            ("night share", &self.night_share),
+        ]
+    }
+}
+
+/// Fewest reboots with a known hour (synced clock) in the evidence for the hour-of-day and
+/// night-share tests: below it a chi-square over 24 bins, or a normal approximation, says nothing.
+pub const MIN_TIMED_REBOOTS: u64 = 10;
+
+/// Why the evidence alone is too thin for each test (the same for every hypothesis).
+pub fn evidence_gaps(evidence: &Summary) -> Vec<(&'static str, String)> {
+    let mut gaps = Vec::new();
+    if evidence.days <= 0.0 {
+        gaps.push((
+            "rate",
+            "the evidence's entries with a synced clock span no time, so it has no rate".to_string(),
+        ));
+    }
+    let n = evidence.intervals_hours.len();
+    // n·m/(n+m) < n: with n of 4 or fewer no simulation reaches the KS test's effective size.
+    if (n as f64) <= stats::KS_MIN_EFFECTIVE_SIZE {
+        gaps.push((
+            "intervals",
+            format!(
+                "{n} interval{} between reboots in the evidence; the KS test needs more than {min} \
+                 (an effective sample size n·m/(n+m) of at least {min})",
+                if n == 1 { "" } else { "s" },
+                min = stats::KS_MIN_EFFECTIVE_SIZE
+            ),
+        ));
+    }
+    let timed = evidence.timed();
+    if timed < MIN_TIMED_REBOOTS {
+        for test in ["hours", "night share"] {
+            gaps.push((
+                test,
+                format!(
+                    "{timed} reboot{} with a known hour in the evidence; the test needs at least {MIN_TIMED_REBOOTS}",
+                    if timed == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    gaps
+}
+
+/// Compares the pooled simulation with the evidence; a test the evidence or the simulation is
+/// too thin for is left out of the score, with the reason.
 pub fn compare(
     name: &str,
     file: &str,
@@ -199,58 +284,74 @@ pub fn compare(
     sim: &Summary,
     level: f64,
 ) -> Comparison {
-    let rate = if sim.days > 0.0 {
-        sim.reboots as f64 / sim.days
-    } else {
-        0.0
+    let gaps = evidence_gaps(evidence);
+    let gap = |test: &str| gaps.iter().find(|(t, _)| *t == test).map(|(_, why)| why.clone());
+    let rate = match gap("rate") {
+        Some(why) => Stat::left_out(why),
+        None if sim.days <= 0.0 => {
+            Stat::left_out("the simulated logs span no time, so they have no rate".into())
+        }
+        None => {
+            let rate = sim.reboots as f64 / sim.days;
+            Stat::of(
+                rate,
+                poisson_two_sided(evidence.reboots as u64, rate * evidence.days),
+            )
+        }
     };
-    let rate_p = poisson_two_sided(evidence.reboots as u64, rate * evidence.days);
-    let intervals = stats::ks_two_sample(&evidence.intervals_hours, &sim.intervals_hours).map_or(
-        Stat {
-            value: 1.0,
-            p_value: 0.0,
+    let (n, m) = (evidence.intervals_hours.len(), sim.intervals_hours.len());
+    let effective = stats::ks_effective_size(n, m);
+    let intervals = match gap("intervals") {
+        Some(why) => Stat::left_out(why),
+        None if effective < stats::KS_MIN_EFFECTIVE_SIZE => Stat::left_out(format!(
+            "{m} simulated intervals against the evidence's {n}: an effective sample size of {effective:.1}, below the KS test's {}",
+            stats::KS_MIN_EFFECTIVE_SIZE
+        )),
+        None => match stats::ks_two_sample(&evidence.intervals_hours, &sim.intervals_hours) {
+            Ok(ks) => Stat::of(ks.statistic, ks.p_value),
+            Err(e) => Stat::left_out(format!("the KS test cannot be computed: {e}")),
         },
-        |ks| Stat {
-            value: ks.statistic,
-            p_value: ks.p_value,
-        },
-    );
+    };
     let weights: Vec<f64> = sim.hours.iter().map(|n| *n as f64 + 0.5).collect();
-    let hours = stats::chi_square_goodness_of_fit(&evidence.hours, &weights).map_or(
-        Stat {
-            value: f64::INFINITY,
-            p_value: 0.0,
+    let hours = match gap("hours") {
+        Some(why) => Stat::left_out(why),
+        None => match stats::chi_square_goodness_of_fit(&evidence.hours, &weights) {
+            Ok(c) => Stat::of(c.statistic, c.p_value),
+            Err(e) => Stat::left_out(format!("the chi-square test cannot be computed: {e}")),
         },
-        |c| Stat {
-            value: c.statistic,
-            p_value: c.p_value,
-        },
-    );
-    let sim_share = (sim.night() as f64 + 0.5) / (sim.timed() as f64 + 1.0);
-    let night_share = Stat {
-        value: sim_share,
-        p_value: share_p_value(evidence.night(), evidence.timed(), sim_share),
     };
-    let score = fisher(&[rate_p, intervals.p_value, hours.p_value, night_share.p_value]);
+    let night_share = match gap("night share") {
+        Some(why) => Stat::left_out(why),
+        None => {
+            let sim_share = (sim.night() as f64 + 0.5) / (sim.timed() as f64 + 1.0);
+            Stat::of(
+                sim_share,
+                share_p_value(evidence.night(), evidence.timed(), sim_share),
+            )
+        }
+    };
+    let p_values: Vec<f64> = [&rate, &intervals, &hours, &night_share]
+        .iter()
+        .filter_map(|s| s.p_value)
+        .collect();
+    let score = (!p_values.is_empty()).then(|| fisher(&p_values));
     Comparison {
         hypothesis: name.to_string(),
         file: file.to_string(),
         runs,
-        rate: Stat {
-            value: rate,
-            p_value: rate_p,
-        },
+        rate,
         intervals,
         hours,
         night_share,
         score,
-        consistent: score >= level,
+        consistent: score.is_some_and(|s| s >= level),
     }
 }
 
-/// Sorts by score, best first (stable: ties keep the given order).
+/// Sorts by score, best first; a hypothesis no test could judge last (stable: ties keep the given order).
 pub fn rank(mut all: Vec<Comparison>) -> Vec<Comparison> {
-    all.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let key = |c: &Comparison| c.score.unwrap_or(f64::NEG_INFINITY);
+    all.sort_by(|a, b| key(b).total_cmp(&key(a)));
     all
 }
 
@@ -281,7 +382,8 @@ pub fn simulate_one(loaded: &LoadedScenario, seed: u64, timeline: bool) -> Resul
     })
 }
 
-/// Runs every (scenario, seed) pair on `jobs` threads; results in the pairs' order.
+/// Runs every (scenario, seed) pair on `jobs` threads (never more threads than pairs);
+/// results in the pairs' order.
 pub fn simulate_all(pairs: &[(&LoadedScenario, u64)], jobs: usize) -> Result<Vec<Summary>, String> {
     Ok(simulate_all_with(pairs, jobs, false)?
         .into_iter()
@@ -396,9 +498,6 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
         let _ = writeln!(err, "error: {m}");
         code
     };
-    if args.seeds == 0 {
-        return fail(err, exit::BAD_INPUT, "--seeds must be at least 1".into());
-    }
     if !(args.level > 0.0 && args.level < 1.0) {
         return fail(err, exit::BAD_INPUT, "--level must be between 0 and 1".into());
     }
@@ -412,6 +511,19 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             );
         }
     };
+    let gaps = evidence_gaps(&evidence);
+    if gaps.len() == 4 {
+        let reasons: Vec<String> = gaps.iter().map(|(t, why)| format!("{t}: {why}")).collect();
+        return fail(
+            err,
+            exit::BAD_INPUT,
+            format!(
+                "{}: the evidence is too thin for any of the four tests ({}); nothing can be ranked",
+                crate::terminal::path(&args.evidence),
+                reasons.join("; ")
+            ),
+        );
+    }
     let mut loaded = Vec::new();
     for h in &args.hypotheses {
         match overrides::load_with(h, &args.run.set) {
@@ -499,21 +611,20 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
         "rank", "hypothesis", "rate/day", "intervals KS D", "hours chi2", "night share", "score"
     );
     for (i, c) in ranked.iter().enumerate() {
-        let cell = |s: &Stat, digits: usize| format!("{:.*} ({})", digits, s.value, fmt_p(s.p_value));
-        let weak: Vec<&str> = [
-            ("rate", &c.rate),
-            ("intervals", &c.intervals),
-            ("hours", &c.hours),
-            ("night share", &c.night_share),
-        ]
-        .iter()
-        .filter(|(_, s)| s.p_value < args.level)
-        .map(|(n, _)| *n)
-        .collect();
-        let verdict = if c.consistent {
-            "consistent".to_string()
-        } else {
-            format!("inconsistent ({})", weak.join(", "))
+        let cell = |s: &Stat, digits: usize| match (s.value, s.p_value) {
+            (Some(v), Some(p)) => format!("{v:.digits$} ({})", fmt_p(p)),
+            _ => "left out".to_string(),
+        };
+        let weak: Vec<&str> = c
+            .stats()
+            .iter()
+            .filter(|(_, s)| s.p_value.is_some_and(|p| p < args.level))
+            .map(|(n, _)| *n)
+            .collect();
+        let verdict = match c.score {
+            None => "no test possible".to_string(),
+            Some(_) if c.consistent => "consistent".to_string(),
+            Some(_) => format!("inconsistent ({})", weak.join(", ")),
         };
         let _ = writeln!(
             out,
@@ -524,8 +635,21 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             cell(&c.intervals, 3),
             cell(&c.hours, 1),
             cell(&c.night_share, 3),
-            fmt_p(c.score),
+            c.score.map_or_else(|| "-".to_string(), fmt_p),
         );
+    }
+    // What was left out of the scores, and why: the evidence's gaps once, the rest per hypothesis.
+    for (test, why) in &gaps {
+        let _ = writeln!(out, "left out of every score: {test}: {why}");
+    }
+    for c in &ranked {
+        for (test, s) in c.stats() {
+            if let Some(why) = &s.left_out
+                && !gaps.iter().any(|(t, _)| t == &test)
+            {
+                let _ = writeln!(out, "left out for {}: {test}: {why}", c.hypothesis);
+            }
+        }
     }
     exit::OK
 }

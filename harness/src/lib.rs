@@ -18,13 +18,21 @@
 //! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
 //! - [`cli`]: the subcommands, their shared option groups and exit codes.
+//! - [`bounds`]: the bound of every count typed on the command line (`--jobs`, `--seeds`, `--set`).
+//! - [`files`]: the one folder walker, bounded reader and atomic writer every command uses.
+//! - [`terminal`]: user-controlled text escaped before it reaches a terminal.
+//! - [`yaml`]: the YAML reader's options and its errors in plain English.
+//! - [`fuzz_targets`]: the parsers as fuzz targets (the `harness/fuzz` crate and the smoke test).
 
 pub mod artifacts;
 pub mod bisect_cmd;
+pub mod bounds;
 pub mod check_cmd;
 pub mod cli;
 pub mod console;
 pub mod diff_cmd;
+pub mod files;
+pub mod fuzz_targets;
 pub mod html_report;
 pub mod hypotheses_cmd;
 pub mod log_analyze;
@@ -36,3 +44,5 @@ pub mod scenario_file;
 pub mod shard;
 pub mod snapshot_cmd;
 pub mod suite;
+pub mod terminal;
+pub mod yaml;

@@ -50,9 +50,9 @@ pub struct LogAnalyzeArgs {
 /// Why `fletsim log analyze` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LogAnalyzeError {
-    #[error("{}: cannot read: {source}", path.display())]
-    Unreadable { path: PathBuf, source: io::Error },
-    #[error("{}: not an HGW log: {source}", path.display())]
+    #[error("{0}")]
+    Unreadable(crate::files::FileError),
+    #[error("{}: not an HGW log: {source}", crate::terminal::path(path))]
     NotALog { path: PathBuf, source: LogParseError },
     #[error("cannot write the analysis: {0}")]
     Io(#[from] io::Error),
@@ -62,7 +62,7 @@ impl LogAnalyzeError {
     /// The process exit code: 2 for bad input, 1 for a failure to write.
     pub fn exit_code(&self) -> i32 {
         match self {
-            LogAnalyzeError::Unreadable { .. } | LogAnalyzeError::NotALog { .. } => 2,
+            LogAnalyzeError::Unreadable(_) | LogAnalyzeError::NotALog { .. } => 2,
             LogAnalyzeError::Io(_) => 1,
         }
     }
@@ -252,22 +252,51 @@ pub fn parse_log_bytes(bytes: &[u8]) -> Result<ParsedLog, LogParseError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => parse_log(text),
         Err(e) => {
-            let valid = &bytes[..e.valid_up_to()];
-            let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
-            Err(LogParseError::NotUtf8 { line })
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            Err(LogParseError::NotUtf8 {
+                line: lines(valid).count().max(1),
+            })
         }
     }
 }
 
-/// Parses a log: one `N. YYYY-MM-DD HH:MM:SS message` a line; blank lines,
-/// CRLF, a BOM and lines that do not start like an entry are tolerated.
+/// The lines of a log as copied from wherever it came: a line ends at `\n`, `\r\n`, a lone
+/// `\r` (old Mac exports, some admin pages) or a NUL (C strings saved whole); a NUL right
+/// before a line break ends one line, not two.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(end) = rest.find(['\n', '\r', '\0']) else {
+            let line = rest;
+            rest = "";
+            return Some(line);
+        };
+        let line = &rest[..end];
+        let after = &rest[end..];
+        let ending = ["\0\r\n", "\r\n", "\0\n", "\0\r"]
+            .iter()
+            .find(|e| after.starts_with(**e))
+            .map_or(1, |e| e.len());
+        rest = &after[ending..];
+        Some(line)
+    })
+}
+
+/// Parses a log: one `N. YYYY-MM-DD HH:MM:SS message` a line (ended as [`lines`] says);
+/// blank lines, a BOM and lines that do not start like an entry are tolerated.
 pub fn parse_log(text: &str) -> Result<ParsedLog, LogParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
+    if text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .is_empty()
+    {
         return Err(LogParseError::Empty);
     }
     let mut log = ParsedLog::default();
-    for (i, raw) in text.lines().enumerate() {
+    for (i, raw) in lines(text).enumerate() {
         let line = i + 1;
         match parse_line(raw) {
             Line::Blank => {}
@@ -709,12 +738,10 @@ pub fn write_json(file: &Path, a: &LogAnalysis, out: &mut dyn Write) -> io::Resu
     writeln!(out)
 }
 
-/// Reads and parses the log file.
+/// Reads (through the bounded reader: a regular file of at most 16 MiB) and parses the log file.
 pub fn read_log(path: &Path) -> Result<ParsedLog, LogAnalyzeError> {
-    let bytes = std::fs::read(path).map_err(|source| LogAnalyzeError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::files::read_bytes(path, crate::files::InputKind::Log).map_err(LogAnalyzeError::Unreadable)?;
     parse_log_bytes(&bytes).map_err(|source| LogAnalyzeError::NotALog {
         path: path.to_path_buf(),
         source,

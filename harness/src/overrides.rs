@@ -15,6 +15,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::bounds::{MAX_SET_BYTES, MAX_SET_PATH_SEGMENTS};
 use crate::scenario_file::{self, LoadedScenario, ScenarioError};
 
 /// One step of an override's path.
@@ -43,10 +44,20 @@ impl std::str::FromStr for Override {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Override, String> {
-        let (path, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("`{text}`: expected PATH=VALUE, e.g. lan.telework-pc.count=12"))?;
+        let (path, value) = text.split_once('=').ok_or_else(|| {
+            format!(
+                "`{}`: expected PATH=VALUE, e.g. lan.telework-pc.count=12",
+                shortened(text)
+            )
+        })?;
+        // The path's depth first (it is counted without building anything), then the size.
         let path = parse_path(path.trim())?;
+        if text.len() > MAX_SET_BYTES {
+            return Err(format!(
+                "{} bytes: longer than the limit of {MAX_SET_BYTES} bytes for one PATH=VALUE",
+                text.len()
+            ));
+        }
         let value = parse_value(value)?;
         Ok(Override {
             text: text.to_string(),
@@ -56,11 +67,19 @@ impl std::str::FromStr for Override {
     }
 }
 
-/// `a.b[2].c` → keys and indices.
+/// `a.b[2].c` → keys and indices, at most [`MAX_SET_PATH_SEGMENTS`] of them.
 pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     if path.is_empty() {
         return Err("empty path: expected e.g. lan.telework-pc.count".into());
     }
+    // Counted before anything is built: a scenario's deepest field is a few segments deep.
+    let segments = 1 + path.bytes().filter(|b| matches!(b, b'.' | b'[')).count();
+    if segments > MAX_SET_PATH_SEGMENTS {
+        return Err(format!(
+            "a path of {segments} segments: deeper than any scenario field (accepted: at most {MAX_SET_PATH_SEGMENTS} segments, e.g. faults[2].every.mean_interval)"
+        ));
+    }
+    let shown = shortened(path);
     let mut segments = Vec::new();
     for part in path.split('.') {
         let (key, mut rest) = match part.find('[') {
@@ -68,7 +87,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
             None => (part, ""),
         };
         if key.is_empty() && (segments.is_empty() || rest.is_empty()) {
-            return Err(format!("`{path}`: empty key"));
+            return Err(format!("`{shown}`: empty key"));
         }
         if !key.is_empty() {
             segments.push(Segment::Key(key.to_string()));
@@ -76,18 +95,57 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
         while !rest.is_empty() {
             let close = rest
                 .find(']')
-                .ok_or_else(|| format!("`{path}`: `[` without `]`"))?;
-            let n: usize = rest[1..close]
-                .parse()
-                .map_err(|_| format!("`{path}`: `{}` is not a list index (0, 1, …)", &rest[..=close]))?;
+                .ok_or_else(|| format!("`{shown}`: `[` without `]`"))?;
+            let n: usize = rest[1..close].parse().map_err(|_| {
+                format!(
+                    "`{shown}`: `{}` is not a list index (0, 1, …)",
+                    shortened(&rest[..=close])
+                )
+            })?;
             segments.push(Segment::Index(n));
             rest = &rest[close + 1..];
             if !rest.is_empty() && !rest.starts_with('[') {
-                return Err(format!("`{path}`: expected `.` or `[` after `]`"));
+                return Err(format!("`{shown}`: expected `.` or `[` after `]`"));
             }
         }
     }
     Ok(segments)
+}
+
+/// Text as a message quotes it: whole when short, else its start and its size.
+fn shortened(text: &str) -> String {
+    const SHOWN: usize = 80;
+    if text.len() <= SHOWN + 20 {
+        return text.to_string();
+    }
+    let end = (0..=SHOWN).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
+/// `--set`'s parser for clap: its own message would repeat the whole value (up to 64 KiB);
+/// this one quotes at most its start.
+#[derive(Clone, Copy, Debug)]
+pub struct OverrideParser;
+
+impl clap::builder::TypedValueParser for OverrideParser {
+    type Value = Override;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Override, clap::Error> {
+        let fail = |why: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for --set: {why}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| fail("not UTF-8 text".to_string()))?;
+        text.parse::<Override>().map_err(fail)
+    }
 }
 
 /// The value as YAML would read it: `12` a number, `60s` text, `true` a boolean, `[a, b]` a list.
@@ -95,9 +153,13 @@ pub fn parse_value(text: &str) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    let options = serde_saphyr::options! { strict_booleans: true };
-    serde_saphyr::from_str_with_options::<Value>(text, options)
-        .map_err(|e| format!("`{text}` is not a YAML value: {e}"))
+    serde_saphyr::from_str_with_options::<Value>(text, crate::yaml::options()).map_err(|e| {
+        format!(
+            "`{}` is not a YAML value: {}",
+            shortened(text),
+            crate::yaml::message(&e)
+        )
+    })
 }
 
 /// The path as typed, from segments.
@@ -122,11 +184,10 @@ pub fn apply(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Str
     let mut node = tree;
     for (i, seg) in path.iter().enumerate() {
         let last = i + 1 == path.len();
-        let here = path_text(&path[..i]);
-        let here = if here.is_empty() {
-            "the top level".to_string()
-        } else {
-            format!("`{here}`")
+        // Spelled out only for an error message.
+        let here = || match path_text(&path[..i]) {
+            t if t.is_empty() => "the top level".to_string(),
+            t => format!("`{t}`"),
         };
         match seg {
             Segment::Key(k) => {
@@ -134,7 +195,7 @@ pub fn apply(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Str
                     *node = Value::Object(Map::new());
                 }
                 let Value::Object(map) = node else {
-                    return Err(format!("{here} is not a mapping, so it has no key `{k}`"));
+                    return Err(format!("{} is not a mapping, so it has no key `{k}`", here()));
                 };
                 if last {
                     map.insert(k.clone(), value);
@@ -144,12 +205,13 @@ pub fn apply(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Str
             }
             Segment::Index(n) => {
                 let Value::Array(list) = node else {
-                    return Err(format!("{here} is not a list, so it has no element [{n}]"));
+                    return Err(format!("{} is not a list, so it has no element [{n}]", here()));
                 };
                 let len = list.len();
                 let Some(slot) = list.get_mut(*n) else {
                     return Err(format!(
-                        "{here} has {len} elements: [{n}] is past its end (0-based)"
+                        "{} has {len} elements: [{n}] is past its end (0-based)",
+                        here()
                     ));
                 };
                 if last {
@@ -174,9 +236,9 @@ pub fn read_tree(file: &Path) -> Result<Value, ScenarioError> {
         path: String::new(),
         message,
     };
-    let text = std::fs::read_to_string(file).map_err(|e| whole(format!("cannot read: {e}")))?;
-    let options = serde_saphyr::options! { strict_booleans: true };
-    serde_saphyr::from_str_with_options::<Value>(&text, options).map_err(|e| whole(e.to_string()))
+    let text = scenario_file::read(file)?;
+    serde_saphyr::from_str_with_options::<Value>(&text, crate::yaml::options())
+        .map_err(|e| whole(crate::yaml::message(&e)))
 }
 
 /// Validates a generic tree as a scenario file (`file` names it in messages and gives the default name).

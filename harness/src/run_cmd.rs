@@ -12,23 +12,39 @@ use reports::timeline::Timeline;
 use crate::artifacts::{self, Collect};
 use crate::cli::{MergeArgs, OutputOptions, RunArgs, RunOptions, ScenarioSelection, exit};
 use crate::console::Environment;
+use crate::files::{self, InputKind, Outputs, Selection};
 use crate::html_report;
 use crate::outputs::ReportFiles;
 use crate::scenario_file::LoadedScenario;
 use crate::shard::{self, Shard, ShardArg};
-use crate::suite::{self, Job, JobError, RunOutput};
+use crate::suite::{self, JobError, Plan, RunOutput};
+use crate::terminal;
+
+/// Scenario files as folders are searched for them.
+pub const SCENARIO_FILES: Selection = Selection {
+    extensions: &["yaml", "yml"],
+    what: "scenario files (*.yaml, *.yml)",
+};
+
+/// The loaded scenarios of a selection, and the canonical paths of their files (never written).
+#[derive(Debug)]
+pub struct Loaded {
+    pub scenarios: Vec<Arc<LoadedScenario>>,
+    pub inputs: Vec<PathBuf>,
+}
 
 /// Finds and loads the selected scenario files; errors are printed and give the exit code.
 pub fn load_selection(
     paths: &[PathBuf],
     overrides: &[crate::overrides::Override],
     err: &mut dyn Write,
-) -> Result<Vec<Arc<LoadedScenario>>, u8> {
-    let files = suite::discover(paths).map_err(|e| {
+) -> Result<Loaded, u8> {
+    let found = files::find(paths, &SCENARIO_FILES).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         exit::BAD_INPUT
     })?;
-    let loaded = suite::load_all(&files, overrides).map_err(|errors| {
+    let names: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
+    let loaded = suite::load_all(&names, overrides).map_err(|errors| {
         for e in errors {
             let _ = writeln!(err, "error: {e}");
         }
@@ -39,7 +55,10 @@ pub fn load_selection(
             let _ = writeln!(err, "warning: {warning}");
         }
     }
-    Ok(loaded.into_iter().map(Arc::new).collect())
+    Ok(Loaded {
+        scenarios: loaded.into_iter().map(Arc::new).collect(),
+        inputs: found.into_iter().map(|f| f.canonical).collect(),
+    })
 }
 
 /// The shard to run, if any (`auto` read from the environment), and where it came from.
@@ -64,6 +83,14 @@ pub fn resolve_shard(
     }
 }
 
+/// What a selection plans: the runs, the shard, and the input files (never written).
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    pub shard: Option<Shard>,
+    pub inputs: Vec<PathBuf>,
+}
+
 /// Plans the selection's runs: scenarios × seeds, the shard's part. Errors are printed.
 pub fn plan_selection(
     selection: &ScenarioSelection,
@@ -71,33 +98,41 @@ pub fn plan_selection(
     env: &Environment,
     output: &OutputOptions,
     err: &mut dyn Write,
-) -> Result<(Vec<Job>, Option<Shard>), u8> {
+) -> Result<Planned, u8> {
     let shard = resolve_shard(selection, env).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         exit::BAD_INPUT
     })?;
-    let scenarios = load_selection(&selection.paths(), &run.set, err)?;
-    let jobs = suite::plan(&scenarios, selection.seeds(), shard.as_ref().map(|(s, _)| *s));
+    let loaded = load_selection(&selection.paths(), &run.set, err)?;
+    let plan = suite::plan(
+        &loaded.scenarios,
+        selection.seeds(),
+        shard.as_ref().map(|(s, _)| *s),
+    );
     if let Some((s, source)) = &shard
         && !output.quiet
     {
-        let all = suite::plan(&scenarios, selection.seeds(), None).len();
-        let _ = writeln!(err, "shard {s} (from {source}): {} of {all} runs", jobs.len());
+        let all = plan.unsharded().len();
+        let _ = writeln!(err, "shard {s} (from {source}): {} of {all} runs", plan.len());
     }
-    Ok((jobs, shard.map(|(s, _)| s)))
+    Ok(Planned {
+        plan,
+        shard: shard.map(|(s, _)| s),
+        inputs: loaded.inputs,
+    })
 }
 
-/// Runs the jobs in parallel with a progress bar; errors are printed and give the exit code.
+/// Runs the plan in parallel with a progress bar; errors are printed and give the exit code.
 pub fn execute_jobs(
-    jobs: Vec<Job>,
+    plan: &Plan,
     run: &RunOptions,
     output: &OutputOptions,
     collect: Collect,
     env: &Environment,
     err: &mut dyn Write,
 ) -> Result<Vec<RunOutput>, u8> {
-    let progress = env.progress(jobs.len() as u64, output.quiet);
-    suite::execute(jobs, run.parallel(), collect, &progress).map_err(|errors| {
+    let progress = env.progress(plan.len(), output.quiet);
+    suite::execute(plan.jobs(), run.parallel(), collect, &progress).map_err(|errors| {
         for e in &errors {
             let _ = writeln!(err, "error: {e}");
         }
@@ -111,42 +146,32 @@ pub fn execute_jobs(
 
 /// `fletsim run`.
 pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let paths = args.selection.paths();
-    if let Err(e) = args.reports.check(&paths) {
-        let _ = writeln!(err, "error: {e}");
-        return exit::BAD_INPUT;
-    }
-    let (jobs, shard) = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
+    let planned = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let with_trace = args.output.verbose && !args.reports.uses_stdout();
-    let planned: Vec<(String, u64, String)> = jobs
-        .iter()
-        .map(|j| {
-            (
-                j.scenario.scenario.name.clone(),
-                j.seed,
-                j.scenario.scenario.gateway.name.clone(),
-            )
-        })
-        .collect();
-    if let Err(e) = artifacts::check_free(&args.artifacts, &planned) {
+    // Every output is checked before the first run.
+    let mut outputs = Outputs::new(planned.inputs.iter().cloned(), args.reports.force);
+    let checked = args
+        .reports
+        .check(&mut outputs)
+        .and_then(|()| artifacts::check(&args.artifacts, &planned.plan, &outputs));
+    if let Err(e) = checked {
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
     if let Some(dir) = &args.artifacts.report
-        && let Err(e) = html_report::check_dir(dir, args.artifacts.force)
+        && let Err(e) = html_report::check_dir(dir, args.reports.force)
     {
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
-    let descriptions: Vec<String> = jobs.iter().map(|j| j.scenario.description.clone()).collect();
+    let with_trace = args.output.verbose && !args.reports.uses_stdout();
     let collect = Collect {
         stats: args.stats,
         ..args.artifacts.collect(with_trace)
     };
-    let mut outputs = match execute_jobs(jobs, &args.run, &args.output, collect, env, err) {
+    let mut outputs = match execute_jobs(&planned.plan, &args.run, &args.output, collect, env, err) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -155,14 +180,14 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         .iter()
         .map(|o| (o.record.scenario.as_str(), o.record.seed, &o.artifacts))
         .collect();
-    if let Err(e) = artifacts::write_all(&args.artifacts, &runs) {
+    if let Err(e) = artifacts::write_all(&args.artifacts, &runs, args.reports.force) {
         let _ = writeln!(err, "error: {e}");
         return exit::INTERNAL;
     }
     let (records, traces): (Vec<RunRecord>, Vec<Vec<u8>>) =
         outputs.into_iter().map(|o| (o.record, o.trace)).unzip();
     // Share expectations need every seed: with part of them, `fletsim merge` judges.
-    let deferred = shard.is_some_and(Shard::is_partial);
+    let deferred = planned.shard.is_some_and(Shard::is_partial);
     let shares = if deferred {
         Vec::new()
     } else {
@@ -190,24 +215,34 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
         err,
     );
     if let Some(dir) = &args.artifacts.report {
+        // Descriptions by scenario file: one per scenario, however many seeds ran.
+        let descriptions: std::collections::BTreeMap<&str, &str> = planned
+            .plan
+            .scenarios()
+            .map(|(loaded, file)| (file, loaded.description.as_str()))
+            .collect();
         let runs: Vec<html_report::ReportRun> = records
             .iter()
             .zip(&timelines)
-            .zip(&descriptions)
-            .filter_map(|((record, timeline), description)| {
+            .filter_map(|(record, timeline)| {
                 Some(html_report::ReportRun {
                     record,
-                    description: Some(description.as_str()),
+                    description: descriptions.get(record.file.as_str()).copied(),
                     timeline: timeline.as_ref()?,
                 })
             })
             .collect();
-        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let given: Vec<String> = args
+            .selection
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         let pages = html_report::suite_pages(&format!("fletsim run {}", given.join(" ")), &runs, &shares);
-        match html_report::write_report(dir, &pages, args.artifacts.force) {
+        match html_report::write_report(dir, &pages, args.reports.force) {
             Ok(_) if args.output.quiet => {}
             Ok(_) => {
-                let _ = writeln!(err, "report: {}", dir.join("index.html").display());
+                let _ = writeln!(err, "report: {}", terminal::path(&dir.join("index.html")));
             }
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
@@ -256,6 +291,7 @@ fn finish(
     }
 }
 
+/// The terminal report; every string from a record is escaped (merged records come from files).
 fn write_human(
     human: &mut dyn Write,
     records: &[RunRecord],
@@ -266,46 +302,35 @@ fn write_human(
 ) -> std::io::Result<()> {
     let verbosity = output.verbosity();
     for (i, r) in records.iter().enumerate() {
-        reports::text::write_run(human, r, verbosity, palette)?;
+        reports::text::write_run(human, &terminal::record(r), verbosity, palette)?;
         if let Some(trace) = traces.and_then(|t| t.get(i)) {
             human.write_all(trace)?;
         }
     }
-    reports::text::write_shares(human, shares, verbosity, palette)?;
+    let shown: Vec<ShareVerdict> = shares.iter().map(terminal::verdict).collect();
+    reports::text::write_shares(human, &shown, verbosity, palette)?;
     reports::text::write_summary(human, records, shares)
 }
 
-/// Reads the records of JSON Lines files, or of the `*.json`/`*.jsonl` files in folders.
-pub fn read_results(paths: &[PathBuf]) -> Result<Vec<RunRecord>, String> {
+/// Results files as folders are searched for them.
+pub const RESULTS_FILES: Selection = Selection {
+    extensions: &["json", "jsonl"],
+    what: "results (*.json, *.jsonl)",
+};
+
+/// Reads the records of results files found by [`files::find`] with [`RESULTS_FILES`].
+pub fn read_results(found: &[files::Found]) -> Result<Vec<RunRecord>, String> {
     let mut records = Vec::new();
-    for path in paths {
-        let files: Vec<PathBuf> = if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("{}: cannot read folder: {e}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "jsonl"))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(format!(
-                    "{}: no results (*.json, *.jsonl) in this folder",
-                    path.display()
-                ));
-            }
-            files
-        } else {
-            vec![path.clone()]
-        };
-        for file in files {
-            records.extend(read_results_file(&file)?);
-        }
+    for file in found {
+        records.extend(read_results_file(&file.path)?);
     }
     Ok(records)
 }
 
-fn read_results_file(file: &Path) -> Result<Vec<RunRecord>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    reports::json::read_records(&text).map_err(|e| format!("{}: {e}", file.display()))
+/// Reads one JSON Lines results file through the bounded reader.
+pub fn read_results_file(file: &Path) -> Result<Vec<RunRecord>, String> {
+    let text = files::read_text(file, InputKind::Results).map_err(|e| e.to_string())?;
+    reports::json::read_records(&text).map_err(|e| format!("{}: {e}", terminal::path(file)))
 }
 
 /// Sorts records and drops exact duplicates; the same run with different results is an error.
@@ -334,11 +359,21 @@ pub fn merge_records(mut records: Vec<RunRecord>) -> Result<(Vec<RunRecord>, usi
 
 /// `fletsim merge`.
 pub fn merge(args: &MergeArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    if let Err(e) = args.reports.check(&args.results) {
+    // The inputs (JSON Lines files, or the *.json/*.jsonl files in folders), each once; the
+    // outputs are checked against them before anything is read.
+    let found = match files::find(&args.results, &RESULTS_FILES) {
+        Ok(found) => found,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut outputs = Outputs::new(found.iter().map(|f| f.canonical.clone()), args.reports.force);
+    if let Err(e) = args.reports.check(&mut outputs) {
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
-    let records = match read_results(&args.results).and_then(merge_records) {
+    let records = match read_results(&found).and_then(merge_records) {
         Ok((records, duplicates)) => {
             if duplicates > 0 && !args.output.quiet {
                 let _ = writeln!(

@@ -164,6 +164,12 @@ fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
     Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
 }
 
+/// For a fault that needs settings: `Some(None)` when the key is there with no value
+/// (`power_cut:`), so validation can name what is missing instead of seeing no fault at all.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::<T>::deserialize(d)?))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
@@ -318,7 +324,7 @@ struct RawDuration {
     duration: S<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawError {
     status: Option<S<Text>>,
@@ -352,21 +358,28 @@ struct RawContract {
 struct RawFault {
     at: Option<S<Text>>,
     every: Option<S<RawEvery>>,
-    onu_loss_of_signal: Option<RawDuration>,
-    power_cut: Option<RawDuration>,
+    #[serde(default, deserialize_with = "present")]
+    onu_loss_of_signal: Option<Option<RawDuration>>,
+    #[serde(default, deserialize_with = "present")]
+    power_cut: Option<Option<RawDuration>>,
     #[serde(default)]
     user_reboot: Presence,
     #[serde(default)]
     factory_reset: Presence,
     #[serde(default, deserialize_with = "present_or_default")]
     distributor_stall: Option<RawFor>,
+    #[serde(default, deserialize_with = "present_or_default")]
     distributor_error: Option<RawError>,
-    distributor_slow: Option<RawSlow>,
+    #[serde(default, deserialize_with = "present")]
+    distributor_slow: Option<Option<RawSlow>>,
     #[serde(default, deserialize_with = "present_or_default")]
     rule_server_down: Option<RawFor>,
-    rule_server_slow: Option<RawSlow>,
-    link: Option<RawLinkFault>,
-    contract_change: Option<RawContract>,
+    #[serde(default, deserialize_with = "present")]
+    rule_server_slow: Option<Option<RawSlow>>,
+    #[serde(default, deserialize_with = "present")]
+    link: Option<Option<RawLinkFault>>,
+    #[serde(default, deserialize_with = "present")]
+    contract_change: Option<Option<RawContract>>,
     #[serde(default)]
     spontaneous_reboot: Presence,
     #[serde(default, deserialize_with = "present_or_default")]
@@ -377,7 +390,8 @@ struct RawFault {
     app_hang: Option<RawHang>,
     #[serde(default)]
     device_swap: Presence,
-    napt_timeouts: Option<RawTimeouts>,
+    #[serde(default, deserialize_with = "present")]
+    napt_timeouts: Option<Option<RawTimeouts>>,
     #[serde(default)]
     bundle_update: Presence,
 }
@@ -465,6 +479,22 @@ impl Ctx<'_> {
         v.as_ref().map_or(Ok(default), |v| self.spread(v, path))
     }
 
+    /// A retry timer: at least `floor` (a shorter one only makes the run slow, not the story truer).
+    fn retry_timer(&self, v: &S<Text>, path: &str, floor: SimDuration) -> Result<SimDuration, ScenarioError> {
+        let d = self.duration(v, path)?;
+        if d < floor {
+            return Err(self.err(
+                v,
+                path,
+                format!(
+                    "`{}` is shorter than the shortest retry pause fletsim simulates, {floor} (accepted: {floor} or longer)",
+                    v.value.0
+                ),
+            ));
+        }
+        Ok(d)
+    }
+
     fn opt_duration(
         &self,
         v: &Option<S<Text>>,
@@ -510,21 +540,21 @@ impl Ctx<'_> {
     }
 }
 
-/// Reads, parses and validates one scenario file.
+/// Reads, parses and validates one scenario file (a regular file of at most 4 MiB of UTF-8).
 pub fn load(file: &Path) -> Result<LoadedScenario, ScenarioError> {
-    let whole = |message: String| ScenarioError {
+    let text = read(file)?;
+    parse(file, &text)
+}
+
+/// Reads a scenario file's text through the bounded reader; errors are about the whole file.
+pub fn read(file: &Path) -> Result<String, ScenarioError> {
+    crate::files::read_text(file, crate::files::InputKind::Scenario).map_err(|e| ScenarioError {
         file: file.to_path_buf(),
         line: 0,
         column: 0,
         path: String::new(),
-        message,
-    };
-    let bytes = std::fs::read(file).map_err(|e| whole(format!("cannot read: {e}")))?;
-    if bytes.len() > 4 * 1024 * 1024 {
-        return Err(whole("larger than 4 MiB: not a scenario file".into()));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| whole(format!("not UTF-8 text ({e})")))?;
-    parse(file, &text)
+        message: e.message,
+    })
 }
 
 /// Parses and validates scenario text; `file` is used for messages and the default name.
@@ -535,9 +565,7 @@ pub fn parse(file: &Path, text: &str) -> Result<LoadedScenario, ScenarioError> {
 
 fn parse_raw(file: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
     let mut path = String::new();
-    let mut options = serde_saphyr::options! { strict_booleans: true };
-    options.with_snippet = false;
-    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, crate::yaml::options(), |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
             path = e.path().to_string();
             e.into_inner()
@@ -545,11 +573,7 @@ fn parse_raw(file: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
     });
     result.map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let mut message = e.to_string();
-        // saphyr appends the location we already print in front.
-        if let Some(i) = message.rfind(" at line ") {
-            message.truncate(i);
-        }
+        let mut message = crate::yaml::message(&e);
         if message.contains("unexpected end of input") && text.trim().is_empty() {
             message = "the file is empty: a scenario needs at least `duration`, `line` and `gateway`".into();
         }
@@ -665,7 +689,7 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
             let parsed =
                 Expectation::parse(text).map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
             parsed
-                .check_path(&shape)
+                .check(&shape)
                 .map_err(|err| cx.err(e, &path, err.to_string()))?;
             Ok(ScenarioExpectation {
                 text: e.value.trim().to_string(),
@@ -966,10 +990,10 @@ fn validate_backoff(
     default: Backoff,
 ) -> Result<Backoff, ScenarioError> {
     let Some(b) = raw else { return Ok(default) };
-    let initial = cx.positive_duration(&b.initial, &format!("{path}.initial"))?;
+    let initial = cx.retry_timer(&b.initial, &format!("{path}.initial"), limits::MIN_RULE_RETRY)?;
     let max = match &b.max {
         Some(m) => {
-            let max = cx.positive_duration(m, &format!("{path}.max"))?;
+            let max = cx.retry_timer(m, &format!("{path}.max"), limits::MIN_RULE_RETRY)?;
             if max < initial {
                 return Err(cx.err(m, &format!("{path}.max"), "must not be shorter than `initial`"));
             }
@@ -1017,7 +1041,7 @@ fn validate_gateway(cx: &Ctx, raw: &RawGateway, line: &LineContract) -> Result<G
                     None => d.distribution_timeout,
                 },
                 distribution_retry: match &v.distribution_retry {
-                    Some(t) => cx.positive_duration(t, &p("distribution_retry"))?,
+                    Some(t) => cx.retry_timer(t, &p("distribution_retry"), limits::MIN_DISTRIBUTION_RETRY)?,
                     None => d.distribution_retry,
                 },
                 install_time: cx.opt_spread(&v.install_time, &p("install_time"), d.install_time)?,
@@ -1277,7 +1301,7 @@ fn validate_rule_fields(
 
 fn validate_timeouts(
     cx: &Ctx,
-    raw: &Option<RawTimeouts>,
+    raw: Option<&RawTimeouts>,
     path: &str,
     base: NaptTimeouts,
 ) -> Result<NaptTimeouts, ScenarioError> {
@@ -1315,7 +1339,7 @@ fn validate_napt(cx: &Ctx, raw: &Option<RawNapt>) -> Result<NaptConfig, Scenario
             }
         },
     };
-    let timeouts = validate_timeouts(cx, &n.timeouts, "gateway.napt.timeouts", base.timeouts)?;
+    let timeouts = validate_timeouts(cx, n.timeouts.as_ref(), "gateway.napt.timeouts", base.timeouts)?;
     let hold_down = cx.opt_duration(&n.hold_down, "gateway.napt.hold_down", base.hold_down)?;
     Ok(NaptConfig {
         capacity,
@@ -1332,7 +1356,7 @@ fn validate_aftr(cx: &Ctx, raw: &Option<RawAftr>) -> Result<AftrSpec, ScenarioEr
         Some(q) => cx.integer(q, "aftr.port_quota", 1, 64_512)? as u32,
         None => base.port_quota,
     };
-    let timeouts = validate_timeouts(cx, &a.timeouts, "aftr.timeouts", base.timeouts)?;
+    let timeouts = validate_timeouts(cx, a.timeouts.as_ref(), "aftr.timeouts", base.timeouts)?;
     Ok(AftrSpec { port_quota, timeouts })
 }
 
@@ -1383,17 +1407,46 @@ fn validate_fault(
         (None, Some(every)) => validate_every(cx, every, &format!("{path}.every"))?,
     };
     let mut kinds: Vec<FaultKind> = Vec::new();
+    // A fault that needs settings, given with none: name what it needs.
+    fn body<'b, T>(
+        cx: &Ctx,
+        f: &S<RawFault>,
+        path: &str,
+        given: &'b Option<T>,
+        kind: &str,
+        needs: &str,
+    ) -> Result<&'b T, ScenarioError> {
+        given
+            .as_ref()
+            .ok_or_else(|| cx.err(f, &format!("{path}.{kind}"), format!("`{kind}` needs {needs}")))
+    }
     let opt = |d: &Option<S<Text>>, field: &str| -> Result<Option<SimDuration>, ScenarioError> {
         d.as_ref()
             .map(|d| cx.positive_duration(d, &format!("{path}.{field}.duration")))
             .transpose()
     };
     if let Some(x) = &r.onu_loss_of_signal {
+        let x = body(
+            cx,
+            f,
+            path,
+            x,
+            "onu_loss_of_signal",
+            "`duration`: how long the optical signal is lost, e.g. `onu_loss_of_signal: { duration: 3m }`",
+        )?;
         kinds.push(FaultKind::OnuLossOfSignal {
             duration: cx.positive_duration(&x.duration, &format!("{path}.onu_loss_of_signal.duration"))?,
         });
     }
     if let Some(x) = &r.power_cut {
+        let x = body(
+            cx,
+            f,
+            path,
+            x,
+            "power_cut",
+            "`duration`: how long the power is off, e.g. `power_cut: { duration: 10m }`",
+        )?;
         kinds.push(FaultKind::PowerCut {
             duration: cx.positive_duration(&x.duration, &format!("{path}.power_cut.duration"))?,
         });
@@ -1421,6 +1474,14 @@ fn validate_fault(
         });
     }
     if let Some(x) = &r.distributor_slow {
+        let x = body(
+            cx,
+            f,
+            path,
+            x,
+            "distributor_slow",
+            "`delay`: how long each answer waits, e.g. `distributor_slow: { delay: 30s }`",
+        )?;
         kinds.push(FaultKind::DistributorSlow {
             delay: cx.positive_duration(&x.delay, &format!("{path}.distributor_slow.delay"))?,
             duration: opt(&x.duration, "distributor_slow")?,
@@ -1432,12 +1493,28 @@ fn validate_fault(
         });
     }
     if let Some(x) = &r.rule_server_slow {
+        let x = body(
+            cx,
+            f,
+            path,
+            x,
+            "rule_server_slow",
+            "`delay`: how long each answer waits, e.g. `rule_server_slow: { delay: 10s }`",
+        )?;
         kinds.push(FaultKind::RuleServerSlow {
             delay: cx.positive_duration(&x.delay, &format!("{path}.rule_server_slow.delay"))?,
             duration: opt(&x.duration, "rule_server_slow")?,
         });
     }
     if let Some(x) = &r.link {
+        let x = body(
+            cx,
+            f,
+            path,
+            x,
+            "link",
+            "`name` and `loss`, `latency` or both, e.g. `link: { name: rule-server, loss: 30% }`",
+        )?;
         let link = LinkId::from_name(&x.name.value).ok_or_else(|| {
             cx.err(
                 &x.name,
@@ -1479,6 +1556,14 @@ fn validate_fault(
         });
     }
     if let Some(x) = &r.contract_change {
+        let x = body(
+            cx,
+            f,
+            path,
+            x,
+            "contract_change",
+            "`hgw_rental`: the line's new registration, e.g. `contract_change: { hgw_rental: false }`",
+        )?;
         kinds.push(FaultKind::ContractChange {
             hgw_rental: x.hgw_rental,
         });
@@ -1527,10 +1612,20 @@ fn validate_fault(
     if r.bundle_update == Presence::Present {
         kinds.push(FaultKind::BundleUpdate);
     }
-    if r.napt_timeouts.is_some() {
+    if let Some(x) = &r.napt_timeouts {
+        let needs = "at least one of `udp`, `tcp`, `tcp_transitory`, `icmp`: the timers the user sets, \
+                     e.g. `napt_timeouts: { udp: 30s }`";
+        let t = body(cx, f, path, x, "napt_timeouts", needs)?;
+        if t.udp.is_none() && t.tcp.is_none() && t.tcp_transitory.is_none() && t.icmp.is_none() {
+            return Err(cx.err(
+                f,
+                &format!("{path}.napt_timeouts"),
+                format!("`napt_timeouts` needs {needs}"),
+            ));
+        }
         let timeouts = validate_timeouts(
             cx,
-            &r.napt_timeouts,
+            Some(t),
             &format!("{path}.napt_timeouts"),
             NaptConfig::hgw().timeouts,
         )?;
@@ -1559,15 +1654,49 @@ fn validate_fault(
     }
     let kind = kinds.remove(0);
     if let (FaultTiming::Every { .. }, Some(e)) = (&when, &r.every)
-        && (kind.starts_phase() || matches!(kind, FaultKind::FactoryReset))
+        && !may_repeat(&kind)
     {
         return Err(cx.err(
             e,
             &format!("{path}.every"),
-            format!("`{}` is a user's action: give it a time with `at`", kind.name()),
+            format!(
+                "`{}` is a user's action, done once: give it a time with `at` \
+                 (`every` is for faults that strike by themselves: {REPEATING_FAULTS})",
+                kind.name()
+            ),
         ));
     }
     Ok(FaultSpec { when, kind })
+}
+
+/// The faults `every:` takes, as files spell them.
+const REPEATING_FAULTS: &str = "onu_loss_of_signal, power_cut, distributor_stall, distributor_error, \
+distributor_slow, rule_server_down, rule_server_slow, link, spontaneous_reboot, app_crash, app_hang, java_vm_crash, \
+bundle_update";
+
+/// Whether a fault may strike again and again as a random process (`every:`): everything but
+/// the user's own actions (and the contract change), which happen once, at a time (`at:`).
+fn may_repeat(kind: &FaultKind) -> bool {
+    match kind {
+        FaultKind::UserReboot
+        | FaultKind::FactoryReset
+        | FaultKind::DeviceSwap
+        | FaultKind::NaptTimeouts { .. }
+        | FaultKind::ContractChange { .. } => false,
+        FaultKind::OnuLossOfSignal { .. }
+        | FaultKind::PowerCut { .. }
+        | FaultKind::DistributorStall { .. }
+        | FaultKind::DistributorError { .. }
+        | FaultKind::DistributorSlow { .. }
+        | FaultKind::RuleServerDown { .. }
+        | FaultKind::RuleServerSlow { .. }
+        | FaultKind::LinkImpairment { .. }
+        | FaultKind::SpontaneousReboot
+        | FaultKind::AppCrash { .. }
+        | FaultKind::AppHang { .. }
+        | FaultKind::JavaVmCrash { .. }
+        | FaultKind::BundleUpdate => true,
+    }
 }
 
 /// The hazard models and the parameters each takes.

@@ -114,7 +114,11 @@ impl FromStr for ShardArg {
         if s == "auto" {
             return Ok(ShardArg::Auto);
         }
-        let bad = || format!("`{s}` is not a shard (accepted: `i/N` with 1 <= i <= N, e.g. 2/4, or `auto`)");
+        let bad = || {
+            format!(
+                "`{s}` is not a shard (accepted: `i/N` with 1 <= i <= N <= {MAX_TOTAL}, e.g. 2/4, or `auto`)"
+            )
+        };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let total: u32 = n.trim().parse().map_err(|_| bad())?;

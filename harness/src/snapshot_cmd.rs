@@ -30,8 +30,10 @@ use reports::text::Palette;
 use crate::artifacts::Collect;
 use crate::cli::{SnapshotArgs, exit};
 use crate::console::Environment;
+use crate::files::{self, InputKind, Outputs, Replace};
 use crate::run_cmd::{execute_jobs, plan_selection};
 use crate::suite::Seeds;
+use crate::terminal;
 
 /// A `.snap` file read back.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,9 +67,11 @@ pub fn parse_snap(text: &str) -> Result<SnapFile, String> {
     let header: Header = if header_text.trim().is_empty() {
         Header::default()
     } else {
-        serde_saphyr::from_str(header_text).map_err(|e| format!("its header is not YAML: {e}"))?
+        serde_saphyr::from_str_with_options(header_text, crate::yaml::options())
+            .map_err(|e| format!("its header is not YAML: {}", crate::yaml::message(&e)))?
     };
-    let outcome: Value = serde_saphyr::from_str(&body).map_err(|e| format!("its body is not YAML: {e}"))?;
+    let outcome: Value = serde_saphyr::from_str_with_options(&body, crate::yaml::options())
+        .map_err(|e| format!("its body is not YAML: {}", crate::yaml::message(&e)))?;
     Ok(SnapFile {
         info: header.info,
         body,
@@ -75,10 +79,10 @@ pub fn parse_snap(text: &str) -> Result<SnapFile, String> {
     })
 }
 
-/// Reads and parses a `.snap` file.
+/// Reads and parses a `.snap` file (through the bounded reader).
 pub fn read_snap(path: &Path) -> Result<SnapFile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    parse_snap(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = files::read_text(path, InputKind::Snapshot).map_err(|e| e.to_string())?;
+    parse_snap(&text).map_err(|e| format!("{}: {e}", terminal::path(path)))
 }
 
 /// What happened to one snapshot.
@@ -101,66 +105,82 @@ fn new_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// Writes a snapshot file atomically; `replace` as [`files::write_file`] takes it.
+fn write_file(path: &Path, text: &str, replace: Replace) -> Result<(), String> {
+    files::write_file(path, replace, |w| w.write_all(text.as_bytes()))
 }
 
-fn remove_if_present(path: &Path) -> Result<(), String> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
+/// The snapshot file of a run.
+fn snap_name(scenario: &str, seed: u64, with_seed: bool) -> String {
+    if with_seed {
+        format!("{scenario}@seed{seed}.snap")
+    } else {
+        format!("{scenario}.snap")
     }
 }
 
 /// `fletsim snapshot`.
 pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let (jobs, _) = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
+    let planned = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
         Ok(p) => p,
         Err(code) => return code,
     };
     // Snapshot names must be unique: two files naming the same scenario would overwrite each other.
     let mut names: BTreeMap<&str, &str> = BTreeMap::new();
-    for j in &jobs {
-        let name = j.scenario.scenario.name.as_str();
-        if let Some(other) = names.insert(name, &j.file)
-            && other != j.file
+    for (loaded, file) in planned.plan.scenarios() {
+        let name = loaded.scenario.name.as_str();
+        if let Some(other) = names.insert(name, file)
+            && other != file
         {
             let _ = writeln!(
                 err,
-                "error: {other} and {} both name a scenario `{name}`: snapshot names must be unique",
-                j.file
+                "error: {} and {} both name a scenario `{name}`: snapshot names must be unique",
+                terminal::escape(other),
+                terminal::escape(file)
             );
             return exit::BAD_INPUT;
         }
     }
     let with_seed_in_name = args.selection.seeds() != Seeds::Own;
-    let outputs = match execute_jobs(jobs, &args.run, &args.output, Collect::default(), env, err) {
+    // Every file it may write is checked before the first run: never an input, never a folder.
+    let outputs = Outputs::new(planned.inputs.iter().cloned(), false);
+    let checked = outputs.folder("--dir", &args.dir).and_then(|()| {
+        planned.plan.jobs().try_for_each(|j| {
+            let path = args
+                .dir
+                .join(snap_name(&j.scenario.scenario.name, j.seed, with_seed_in_name));
+            outputs.file_in_folder("--dir", &path, true)?;
+            outputs.file_in_folder("--dir", &new_path(&path), true)
+        })
+    });
+    if let Err(e) = checked {
+        let _ = writeln!(err, "error: {e}");
+        return exit::BAD_INPUT;
+    }
+    let outputs = match execute_jobs(
+        &planned.plan,
+        &args.run,
+        &args.output,
+        Collect::default(),
+        env,
+        err,
+    ) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    if let Err(e) = std::fs::create_dir_all(&args.dir) {
-        let _ = writeln!(err, "error: cannot create {}: {e}", args.dir.display());
-        return exit::INTERNAL;
-    }
     let palette = args.output.palette(env);
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut differs = false;
     for o in &outputs {
         let r = &o.record;
-        let name = if with_seed_in_name {
-            format!("{}@seed{}.snap", r.scenario, r.seed)
-        } else {
-            format!("{}.snap", r.scenario)
-        };
-        let path = args.dir.join(&name);
+        let path = args.dir.join(snap_name(&r.scenario, r.seed, with_seed_in_name));
         let info = SnapshotInfo {
             scenario: r.scenario.clone(),
             seed: r.seed,
         };
         let body = snapshot::body(&r.outcome);
         let text = snapshot::file_text(&r.file, &info, &body);
-        let label = format!("{} (seed {})  {}", r.scenario, r.seed, path.display());
+        let label = format!("{} (seed {})  {}", r.scenario, r.seed, terminal::path(&path));
         match one(args, &path, &label, &text, &body, &r.outcome, palette, out) {
             Ok(status) => {
                 differs |= matches!(status, Status::Changed | Status::Missing);
@@ -180,13 +200,12 @@ pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mu
         }
     }
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    let _ = writeln!(out, "snapshots in {}: {}", args.dir.display(), summary.join(", "));
+    let dir = terminal::path(&args.dir);
+    let _ = writeln!(out, "snapshots in {dir}: {}", summary.join(", "));
     if differs {
         let _ = writeln!(
             out,
-            "review with `cargo insta review --workspace-root {}`, or accept all with `fletsim snapshot … --dir {} --accept`",
-            args.dir.display(),
-            args.dir.display()
+            "review with `cargo insta review --workspace-root {dir}` (it needs a stub Cargo.toml there, see docs/ci.md), or accept all with `fletsim snapshot … --dir {dir} --accept`"
         );
         exit::EXPECTATIONS_FAILED
     } else {
@@ -207,19 +226,20 @@ fn one(
     out: &mut dyn Write,
 ) -> Result<Status, String> {
     let pending = new_path(path);
-    let stored = if path.exists() {
+    // A link counts as there (a dangling one reads as an unreadable snapshot): never written through.
+    let stored = if std::fs::symlink_metadata(path).is_ok() {
         Some(read_snap(path))
     } else {
         None
     };
     let same = matches!(&stored, Some(Ok(s)) if s.body == body.trim_end());
     if same {
-        remove_if_present(&pending)?;
+        files::remove_if_present(&pending)?;
         return Ok(Status::Unchanged);
     }
     if args.accept {
-        write_file(path, text)?;
-        remove_if_present(&pending)?;
+        write_file(path, text, Replace::Allowed)?;
+        files::remove_if_present(&pending)?;
         if !args.output.quiet {
             let _ = writeln!(out, "{}  {name}", palette.good("accepted"));
         }
@@ -231,25 +251,25 @@ fn one(
     }
     match stored {
         None if !args.check => {
-            write_file(path, text)?;
-            remove_if_present(&pending)?;
+            write_file(path, text, Replace::Never)?;
+            files::remove_if_present(&pending)?;
             if !args.output.quiet {
                 let _ = writeln!(out, "{}  {name}", palette.good("new"));
             }
             Ok(Status::New)
         }
         None => {
-            write_file(&pending, text)?;
+            write_file(&pending, text, Replace::Allowed)?;
             let _ = writeln!(
                 out,
                 "{}  {name}  (no snapshot yet; wrote {})",
                 palette.bad("missing"),
-                pending.display()
+                terminal::path(&pending)
             );
             Ok(Status::Missing)
         }
         Some(old) => {
-            write_file(&pending, text)?;
+            write_file(&pending, text, Replace::Allowed)?;
             let _ = writeln!(out, "{}  {name}", palette.unsure("changed"));
             match old {
                 Ok(old) => {
@@ -258,9 +278,9 @@ fn one(
                         let _ = writeln!(
                             out,
                             "    {}: {} -> {}",
-                            c.path,
-                            palette.bad(&c.old),
-                            palette.good(&c.new)
+                            terminal::escape(&c.path),
+                            palette.bad(&terminal::escape(&c.old)),
+                            palette.good(&terminal::escape(&c.new))
                         );
                     }
                 }
@@ -271,7 +291,7 @@ fn one(
                     );
                 }
             }
-            let _ = writeln!(out, "    wrote {}", pending.display());
+            let _ = writeln!(out, "    wrote {}", terminal::path(&pending));
             Ok(Status::Changed)
         }
     }

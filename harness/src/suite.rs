@@ -1,15 +1,16 @@
 //! Suites: finding scenario files, planning the (scenario, seed) runs,
 //! running them in parallel and judging their expectations.
 //!
-//! Data flow: [`discover`] → [`load_all`] → [`plan`] (seeds × scenarios, then
-//! the shard's part) → [`execute`] (tokio: a `JoinSet` of `spawn_blocking`
-//! tasks, at most `--jobs` at once through a `Semaphore`) → records sorted
-//! by (file, scenario, seed). Finishing order never reaches the output.
+//! Data flow: [`crate::files::find`] → [`load_all`] → [`plan`] (seeds ×
+//! scenarios, then the shard's part, made lazily as runs start) →
+//! [`execute`] (tokio: a `JoinSet` of `spawn_blocking` tasks, at most
+//! `--jobs` at once through a `Semaphore`) → records sorted by (file,
+//! scenario, seed). Finishing order never reaches the output.
 
 use std::fmt;
 use std::io::Write;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -25,56 +26,9 @@ use sim_core::time::{Calendar, SimTime};
 use sim_core::trace::TraceEvent;
 
 use crate::artifacts::{Artifacts, Collect};
+use crate::bounds::MAX_SEEDS;
 use crate::scenario_file::{LoadedScenario, ScenarioError};
 use crate::shard::{Shard, normalize_path};
-
-/// The file endings scenario files have.
-const EXTENSIONS: [&str; 2] = ["yaml", "yml"];
-
-/// The most seeds one sweep may ask for.
-pub const MAX_SEEDS: u64 = 1_000_000;
-
-/// Every scenario file under `paths` (files as given, folders searched recursively), sorted per folder.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let before = files.len();
-            walk(path, &mut files).map_err(|e| format!("{}: cannot read folder: {e}", path.display()))?;
-            if files.len() == before {
-                return Err(format!(
-                    "{}: no scenario files (*.yaml, *.yml) in this folder",
-                    path.display()
-                ));
-            }
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            return Err(format!("{}: no such file or folder", path.display()));
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    // Sorted, so the order never depends on the file system.
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
 
 /// Loads every file; all errors are returned, not just the first.
 pub fn load_all(
@@ -146,7 +100,9 @@ impl FromStr for SeedRange {
             return Err(bad());
         }
         if range.last - range.first >= MAX_SEEDS {
-            return Err(format!("`{s}`: more than {MAX_SEEDS} seeds in one sweep"));
+            return Err(format!(
+                "`{s}` is more than {MAX_SEEDS} seeds (accepted: N from 1 to {MAX_SEEDS}, or A..B spanning at most {MAX_SEEDS} seeds)"
+            ));
         }
         Ok(range)
     }
@@ -170,31 +126,86 @@ pub struct Job {
     pub seed: u64,
 }
 
-/// Every (scenario, seed) pair, in report order, keeping only the shard's part.
-pub fn plan(scenarios: &[Arc<LoadedScenario>], seeds: Seeds, shard: Option<Shard>) -> Vec<Job> {
-    let mut jobs = Vec::new();
-    for s in scenarios {
-        let file = normalize_path(&s.file);
-        let list: Vec<u64> = match seeds {
-            Seeds::Own => vec![s.scenario.seed],
-            Seeds::One(seed) => vec![seed],
-            Seeds::Sweep(range) => range.seeds().collect(),
+/// Every (scenario, seed) pair to run, in report order, keeping only the shard's part.
+///
+/// The pairs are made one at a time as the runs start ([`Plan::jobs`]), never
+/// all up front: `--seeds 1000000` over a suite costs memory for the runs
+/// done, not for the runs asked for.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The scenarios sorted by (file, name, own seed), each with its file as records spell it.
+    scenarios: Vec<(Arc<LoadedScenario>, String)>,
+    seeds: Seeds,
+    shard: Option<Shard>,
+}
+
+impl Plan {
+    pub fn new(scenarios: &[Arc<LoadedScenario>], seeds: Seeds, shard: Option<Shard>) -> Plan {
+        let mut list: Vec<(Arc<LoadedScenario>, String)> = scenarios
+            .iter()
+            .map(|s| (Arc::clone(s), normalize_path(&s.file)))
+            .collect();
+        let key = |(s, file): &(Arc<LoadedScenario>, String)| {
+            (file.clone(), s.scenario.name.clone(), s.scenario.seed)
         };
-        for seed in list {
-            if shard.is_none_or(|sh| sh.contains(&file, seed)) {
-                jobs.push(Job {
-                    scenario: Arc::clone(s),
-                    file: file.clone(),
-                    seed,
-                });
-            }
+        list.sort_by_key(key);
+        // The same file given twice runs once.
+        list.dedup_by(|a, b| a.1 == b.1 && a.0.scenario.name == b.0.scenario.name);
+        Plan {
+            scenarios: list,
+            seeds,
+            shard,
         }
     }
-    let key = |j: &Job| (j.file.clone(), j.scenario.scenario.name.clone(), j.seed);
-    jobs.sort_by_key(key);
-    // The same file given twice runs once.
-    jobs.dedup_by(|a, b| key(a) == key(b));
-    jobs
+
+    /// The scenarios, in report order, with their files as records spell them.
+    pub fn scenarios(&self) -> impl Iterator<Item = (&Arc<LoadedScenario>, &str)> + '_ {
+        self.scenarios.iter().map(|(s, f)| (s, f.as_str()))
+    }
+
+    /// The runs, in report order (file, scenario, seed), made as they are taken.
+    pub fn jobs(&self) -> impl Iterator<Item = Job> + '_ {
+        self.scenarios.iter().flat_map(move |(scenario, file)| {
+            let seeds = match self.seeds {
+                Seeds::Own => scenario.scenario.seed..=scenario.scenario.seed,
+                Seeds::One(seed) => seed..=seed,
+                Seeds::Sweep(range) => range.seeds(),
+            };
+            seeds
+                .filter(move |seed| self.shard.is_none_or(|sh| sh.contains(file, *seed)))
+                .map(move |seed| Job {
+                    scenario: Arc::clone(scenario),
+                    file: file.clone(),
+                    seed,
+                })
+        })
+    }
+
+    /// How many runs [`Plan::jobs`] gives (counted without keeping them).
+    pub fn len(&self) -> u64 {
+        match (self.shard, self.seeds) {
+            (None, Seeds::Sweep(range)) => self.scenarios.len() as u64 * range.len(),
+            (None, _) => self.scenarios.len() as u64,
+            (Some(_), _) => self.jobs().count() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The same plan without the shard: every run of the selection.
+    pub fn unsharded(&self) -> Plan {
+        Plan {
+            shard: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// Every (scenario, seed) pair, in report order, keeping only the shard's part.
+pub fn plan(scenarios: &[Arc<LoadedScenario>], seeds: Seeds, shard: Option<Shard>) -> Plan {
+    Plan::new(scenarios, seeds, shard)
 }
 
 /// Runs one scenario at `seed` (its own when `None`) and judges it.
@@ -501,7 +512,7 @@ fn run_job(job: &Job, collect: Collect) -> Result<RunOutput, JobError> {
 /// `f` of every item on `jobs` threads (item `i` on thread `i % jobs`); results in the
 /// items' order. A panic in `f` propagates.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let jobs = jobs.clamp(1, items.len().max(1));
+    let jobs = crate::bounds::threads_for(jobs, items.len());
     let f = &f;
     let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     std::thread::scope(|scope| {
@@ -535,13 +546,16 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -
 
 /// Runs every job, at most `parallel` at once, and returns the outputs sorted
 /// by (file, scenario, seed); errors come back sorted the same way.
+///
+/// Jobs are taken from the iterator only when a run may start, so a long
+/// plan is never held in memory; only the outputs of finished runs are.
 pub fn execute(
-    jobs: Vec<Job>,
+    jobs: impl Iterator<Item = Job>,
     parallel: usize,
     collect: Collect,
     progress: &ProgressBar,
 ) -> Result<Vec<RunOutput>, Vec<JobError>> {
-    let parallel = parallel.max(1);
+    let parallel = parallel.clamp(1, crate::bounds::MAX_JOBS);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .max_blocking_threads(parallel)
@@ -551,8 +565,8 @@ pub fn execute(
     let results: Vec<(usize, Result<RunOutput, JobError>)> = runtime.block_on(async {
         let permits = Arc::new(Semaphore::new(parallel));
         let mut set = JoinSet::new();
-        let mut results = Vec::with_capacity(jobs.len());
-        for (index, job) in jobs.into_iter().enumerate() {
+        let mut results = Vec::new();
+        for (index, job) in jobs.enumerate() {
             let permit = match Arc::clone(&permits).acquire_owned().await {
                 Ok(p) => p,
                 Err(e) => {
@@ -560,6 +574,10 @@ pub fn execute(
                     break;
                 }
             };
+            // Collect what has finished, so results do not wait in the set.
+            while let Some(joined) = set.try_join_next() {
+                results.push(joined_result(joined));
+            }
             let progress = progress.clone();
             set.spawn_blocking(move || {
                 let _permit = permit;
@@ -569,10 +587,7 @@ pub fn execute(
             });
         }
         while let Some(joined) = set.join_next().await {
-            match joined {
-                Ok(r) => results.push(r),
-                Err(e) => results.push((usize::MAX, Err(JobError::Runtime(e.to_string())))),
-            }
+            results.push(joined_result(joined));
         }
         results
     });
@@ -585,6 +600,15 @@ pub fn execute(
         Ok(ok.into_iter().filter_map(|(_, r)| r.ok()).collect())
     } else {
         Err(errors.into_iter().filter_map(|(_, r)| r.err()).collect())
+    }
+}
+
+type Joined = Result<(usize, Result<RunOutput, JobError>), tokio::task::JoinError>;
+
+fn joined_result(joined: Joined) -> (usize, Result<RunOutput, JobError>) {
+    match joined {
+        Ok(r) => r,
+        Err(e) => (usize::MAX, Err(JobError::Runtime(e.to_string()))),
     }
 }
 

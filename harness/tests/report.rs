@@ -384,13 +384,39 @@ fn bisect_and_diff_reports_link_their_runs() {
         arg(&out),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The page says what the command printed, and links the run zoomed to an hour around it.
+    let printed = stdout(&o);
+    let holds = printed
+        .lines()
+        .find(|l| l.starts_with("first holds at +"))
+        .expect("a first-holds line");
     let index = read(&out.join("index.html"));
+    assert!(index.contains(holds.split("  ").next().expect("text")), "{holds}");
+    let when = holds
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(date, _)| date)
+        .expect("the calendar date");
+    let (day, time) = when.split_once(' ').expect("date and time");
+    let seconds = |t: &str| -> i64 {
+        t.split(':')
+            .fold(0, |acc, part| acc * 60 + part.parse::<i64>().expect("hh:mm:ss"))
+    };
+    let clock = |s: i64| format!("{day}T{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    let at = seconds(time);
     assert!(
-        index
-            .contains("href=\"napt-overflow-port-set@seed1.html#t=2021-07-14T09:46:48/2021-07-14T10:46:48\""),
-        "the run page, zoomed to the moment"
+        (1800..86_400 - 1800).contains(&at),
+        "the window stays on {day}: {when}"
     );
-    assert!(index.contains("first holds at +2h16m48.687s"));
+    let zoom = format!(
+        "href=\"napt-overflow-port-set@seed1.html#t={}/{}\"",
+        clock(at - 1800),
+        clock(at + 1800)
+    );
+    assert!(
+        index.contains(&zoom),
+        "the run page, zoomed to the moment: {zoom}"
+    );
     assert!(out.join("napt-overflow-port-set@seed1.html").is_file());
 
     let out = dir.join("threshold");
@@ -407,14 +433,25 @@ fn bisect_and_diff_reports_link_their_runs() {
         arg(&out),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = stdout(&o);
+    let smallest = printed
+        .lines()
+        .find(|l| l.starts_with("smallest: lan.telework-pc.count = "))
+        .expect("a smallest line");
     let index = read(&out.join("index.html"));
-    assert!(index.contains("smallest: lan.telework-pc.count = 10 (holds; 9 does not)"));
-    for side in [
-        "lan.telework-pc.count_10@seed1.html",
-        "lan.telework-pc.count_9@seed1.html",
-    ] {
+    assert!(index.contains(smallest), "{smallest}");
+    // `smallest: lan.telework-pc.count = N (holds; M does not)`: both sides have pages.
+    let numbers: Vec<&str> = smallest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{smallest}");
+    for side in numbers
+        .iter()
+        .map(|n| format!("lan.telework-pc.count_{n}@seed1.html"))
+    {
         assert!(index.contains(&format!("href=\"{side}\"")), "{side}");
-        assert!(out.join(side).is_file(), "{side}");
+        assert!(out.join(&side).is_file(), "{side}");
     }
 
     // The minimal fault set's page reproduces that run: the file with `--set faults=[…]`.

@@ -565,7 +565,7 @@ fn unreadable_or_non_text_files_exit_2_with_the_file_named() {
     let out = fletsim(&["run", "no/such/file.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no/such/file.yaml: no such file or folder"),
+        stderr(&out).contains("no/such/file.yaml: cannot read: no such file or folder"),
         "{}",
         stderr(&out)
     );

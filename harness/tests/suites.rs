@@ -12,6 +12,11 @@ use quick_junit::{Report, TestCaseStatus};
 use reports::RunRecord;
 use sim_core::time::SimDuration;
 
+/// The suite these tests sweep: seven of the shipped scenarios, the short ones
+/// (links into `scenarios/`), so that a sweep in a debug build takes seconds.
+/// The whole shipped suite is swept by the release binary in `.ci/run`.
+const SUITE: &str = "harness/tests/fixtures/suite/";
+
 fn records(path: &Path) -> Vec<RunRecord> {
     let text = std::fs::read_to_string(path).expect("results file");
     reports::json::read_records(&text).expect("JSON Lines of run records")
@@ -25,8 +30,8 @@ fn triples(records: &[RunRecord]) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-fn shipped_scenario_files() -> Vec<String> {
-    let out = fletsim(&["run", "scenarios/", "--json", "-", "-q"]);
+fn suite_files() -> Vec<String> {
+    let out = fletsim(&["run", SUITE, "--json", "-", "-q"]);
     let mut files: Vec<String> = reports::json::read_records(&stdout(&out))
         .expect("records")
         .into_iter()
@@ -53,7 +58,7 @@ fn a_parallel_sweep_writes_well_formed_junit_and_the_same_bytes_for_any_jobs() {
     let (j2, r2, m2) = (dir.join("j.xml"), dir.join("r.json"), dir.join("m.md"));
     let out = fletsim(&[
         "run",
-        "scenarios/",
+        SUITE,
         "--seeds",
         "8",
         "--jobs",
@@ -67,7 +72,7 @@ fn a_parallel_sweep_writes_well_formed_junit_and_the_same_bytes_for_any_jobs() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 
-    let files = shipped_scenario_files();
+    let files = suite_files();
     let xml = std::fs::read_to_string(&j2).expect("junit");
     let report = Report::deserialize_from_str(&xml).expect("well-formed JUnit");
     let all_cases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
@@ -121,7 +126,7 @@ fn a_parallel_sweep_writes_well_formed_junit_and_the_same_bytes_for_any_jobs() {
     let (j1, r1, m1) = (dir.join("j1.xml"), dir.join("r1.json"), dir.join("m1.md"));
     let out = fletsim(&[
         "run",
-        "scenarios/",
+        SUITE,
         "--seeds",
         "8",
         "--jobs",
@@ -152,7 +157,7 @@ fn shards_partition_the_sweep_and_merge_restores_it_in_any_order() {
     let whole_junit = dir.join("whole.xml");
     let out = fletsim(&[
         "run",
-        "scenarios/",
+        SUITE,
         "--seeds",
         "6",
         "--json",
@@ -166,7 +171,7 @@ fn shards_partition_the_sweep_and_merge_restores_it_in_any_order() {
         let file = dir.join(format!("shard{i}.json"));
         let out = fletsim(&[
             "run",
-            "scenarios/",
+            SUITE,
             "--seeds",
             "6",
             "--shard",
@@ -225,16 +230,7 @@ fn shards_partition_the_sweep_and_merge_restores_it_in_any_order() {
 
 #[test]
 fn shard_auto_reads_the_ci_variables() {
-    let fixed = fletsim(&[
-        "run",
-        "scenarios/",
-        "--seeds",
-        "3",
-        "--shard",
-        "2/3",
-        "--json",
-        "-",
-    ]);
+    let fixed = fletsim(&["run", SUITE, "--seeds", "3", "--shard", "2/3", "--json", "-"]);
     assert_eq!(fixed.status.code(), Some(0));
     type Vars<'a> = &'a [(&'a str, &'a str)];
     let cases: [(Vars, &[&str]); 4] = [
@@ -250,27 +246,18 @@ fn shard_auto_reads_the_ci_variables() {
         (&[("JOB_COMPLETION_INDEX", "1")], &["--shard-total", "3"]),
     ];
     for (vars, extra) in cases {
-        let mut args = vec![
-            "run",
-            "scenarios/",
-            "--seeds",
-            "3",
-            "--shard",
-            "auto",
-            "--json",
-            "-",
-        ];
+        let mut args = vec!["run", SUITE, "--seeds", "3", "--shard", "auto", "--json", "-"];
         args.extend_from_slice(extra);
         let out = fletsim_env(&args, vars);
         assert_eq!(out.status.code(), Some(0), "{vars:?}: {}", stderr(&out));
         assert_eq!(out.stdout, fixed.stdout, "{vars:?} is shard 2/3");
         assert!(stderr(&out).contains("shard 2/3 (from "), "{}", stderr(&out));
     }
-    let out = fletsim(&["run", "scenarios/", "--shard", "auto"]);
+    let out = fletsim(&["run", SUITE, "--shard", "auto"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("CI_NODE_INDEX"), "{}", stderr(&out));
     let out = fletsim_env(
-        &["run", "scenarios/", "--shard", "auto"],
+        &["run", SUITE, "--shard", "auto"],
         &[("JOB_COMPLETION_INDEX", "0")],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -459,7 +446,7 @@ fn snapshots_accept_check_and_show_a_changed_parameter_like_diff_does() {
     let dir = temp_dir("snapshots");
     let suite = dir.join("suite");
     std::fs::create_dir_all(&suite).expect("mkdir");
-    for file in shipped_scenario_files() {
+    for file in suite_files() {
         let path = common::root().join(&file);
         std::fs::copy(&path, suite.join(path.file_name().expect("name"))).expect("copy");
     }

@@ -11,12 +11,18 @@
 //! `[last]` for list items. The value's kind decides how the outcome's field
 //! is read: a duration (`90s`, `never`), a number (`3`, `2.5`, `99%`), a
 //! boolean, or a name.
+//!
+//! [`Expectation::check`] refuses, before a run, what could never hold: a path
+//! the outcome lacks, a whole group of fields or list compared, an index past
+//! a fixed list (`gateway.reboots.hours[25]`), a value of the wrong kind, a
+//! name the field never takes (`gateway.stuck_at == banana`).
 
 use std::cmp::Ordering;
 use std::fmt;
 
 use serde_json::Value;
 
+use crate::outcome::{self, TextField};
 use crate::time::SimDuration;
 
 /// A comparison operator.
@@ -120,6 +126,72 @@ pub enum ExpectError {
         at: String,
         available: String,
     },
+    #[error("`{path}` is {what}")]
+    NotAValue { path: String, what: String },
+    #[error(
+        "`{path}` has {len} items: [{index}] is past its end (accepted: [1] to [{len}], or [last]; {counting})"
+    )]
+    IndexOutOfRange {
+        path: String,
+        index: usize,
+        len: usize,
+        counting: &'static str,
+    },
+    #[error("`{path}` is {kind}: `{value}` can never match it (accepted: {accepted})")]
+    WrongValue {
+        path: String,
+        kind: &'static str,
+        value: String,
+        accepted: String,
+    },
+    #[error("`{left}` is {left_kind} but `{right}` is {right_kind}: they never compare")]
+    Incomparable {
+        left: String,
+        left_kind: &'static str,
+        right: String,
+        right_kind: &'static str,
+    },
+}
+
+/// What an outcome path leads to, as far as the outcome's shape and [`text_field`] tell.
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    Number,
+    Bool,
+    Duration,
+    Name(Vec<&'static str>),
+    Text,
+    /// A group of fields (their names).
+    Mapping(Vec<String>),
+    /// A list (its fixed length, if it has one).
+    List(Option<usize>),
+    /// Below an empty list, or a field the checks do not know: anything goes.
+    Unknown,
+}
+
+impl Kind {
+    /// The kind as a message says it.
+    fn noun(&self) -> &'static str {
+        match self {
+            Kind::Number => "a number",
+            Kind::Bool => "true or false",
+            Kind::Duration => "a duration",
+            Kind::Name(_) => "a name",
+            Kind::Text => "text",
+            Kind::Mapping(_) => "a group of fields",
+            Kind::List(_) => "a list",
+            Kind::Unknown => "a value",
+        }
+    }
+
+    /// Whether two kinds compare with each other (`a < b` with paths on both sides).
+    fn compares_with(&self, other: &Kind) -> bool {
+        match (self, other) {
+            (Kind::Unknown, _) | (_, Kind::Unknown) => true,
+            (Kind::Name(_) | Kind::Text, Kind::Name(_) | Kind::Text) => true,
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
 }
 
 impl Expectation {
@@ -156,13 +228,32 @@ impl Expectation {
         path_text(&self.path)
     }
 
-    /// Checks that the path exists in an outcome of this shape (lists may be of any length).
-    pub fn check_path(&self, shape: &Value) -> Result<(), ExpectError> {
-        check_path(&self.path, shape)?;
-        if let Literal::Path(other) = &self.value {
-            check_path(other, shape)?;
+    /// Checks, before a run, that the expectation can hold in an outcome of this shape (the
+    /// outcome's JSON form at time zero; lists may be of any length unless fixed): its path
+    /// exists and leads to a value (not a group of fields or a list), an index of a fixed list
+    /// is within it, and the value compared is of the path's kind (a name among the names the
+    /// field can take, a duration for a duration, ...).
+    pub fn check(&self, shape: &Value) -> Result<(), ExpectError> {
+        let kind = kind_at(&self.path, shape)?;
+        let path = path_text(&self.path);
+        not_a_group(&kind, &path)?;
+        match &self.value {
+            Literal::Path(other) => {
+                let other_kind = kind_at(other, shape)?;
+                let other_text = path_text(other);
+                not_a_group(&other_kind, &other_text)?;
+                if !kind.compares_with(&other_kind) {
+                    return Err(ExpectError::Incomparable {
+                        left: path,
+                        left_kind: kind.noun(),
+                        right: other_text,
+                        right_kind: other_kind.noun(),
+                    });
+                }
+                Ok(())
+            }
+            literal => check_literal(&kind, &path, literal),
         }
-        Ok(())
     }
 
     /// Judges the expectation against an outcome's JSON form.
@@ -200,41 +291,130 @@ impl Expectation {
     }
 }
 
-/// Checks that a path exists in an outcome of this shape.
-fn check_path(path: &[Segment], shape: &Value) -> Result<(), ExpectError> {
-    {
-        let mut node = shape;
-        let mut walked: Vec<Segment> = Vec::new();
-        for seg in path {
-            let next = match (seg, node) {
-                (Segment::Field(name), Value::Object(map)) => map.get(name),
-                (Segment::Item(_) | Segment::Last, Value::Array(items)) => items.first(),
-                _ => None,
+/// Refuses a comparison of a whole group of fields or a whole list.
+fn not_a_group(kind: &Kind, path: &str) -> Result<(), ExpectError> {
+    let what = match kind {
+        Kind::Mapping(fields) => format!(
+            "a group of fields ({}), not a value: compare one of them, e.g. `{path}.{}`",
+            fields.join(", "),
+            fields.first().map_or("…", String::as_str)
+        ),
+        Kind::List(Some(len)) => {
+            format!("a list of {len} items, not a value: compare one item, e.g. `{path}[1]`")
+        }
+        Kind::List(None) => {
+            format!("a list, not a value: compare one item, e.g. `{path}[1]` or `{path}[last]`")
+        }
+        _ => return Ok(()),
+    };
+    Err(ExpectError::NotAValue {
+        path: path.to_string(),
+        what,
+    })
+}
+
+/// Refuses a literal the path's value can never equal or be ordered against.
+fn check_literal(kind: &Kind, path: &str, literal: &Literal) -> Result<(), ExpectError> {
+    let fits = match (kind, literal) {
+        (Kind::Unknown, _) => true,
+        (Kind::Number, Literal::Number(_)) => true,
+        (Kind::Bool, Literal::Bool(_)) => true,
+        (Kind::Duration, Literal::Duration(_)) => true,
+        (Kind::Name(names), Literal::Name(n)) => names.contains(&n.as_str()),
+        (Kind::Text, Literal::Name(_)) => true,
+        _ => false,
+    };
+    if fits {
+        return Ok(());
+    }
+    let accepted = match kind {
+        Kind::Number => "a number like 3, 2.5 or 99.5%".to_string(),
+        Kind::Bool => "true or false".to_string(),
+        Kind::Duration => "a duration like 90s or 5m, or never".to_string(),
+        Kind::Name(names) => names.join(", "),
+        _ => "text; put it in quotes if it looks like a number or a duration, e.g. \"12\"".to_string(),
+    };
+    Err(ExpectError::WrongValue {
+        path: path.to_string(),
+        kind: kind.noun(),
+        value: literal.to_string(),
+        accepted,
+    })
+}
+
+/// Walks a path through the outcome's shape to the kind of what it leads to.
+fn kind_at(path: &[Segment], shape: &Value) -> Result<Kind, ExpectError> {
+    // `None` below an empty list: nothing more can be checked there.
+    let mut node = Some(shape);
+    // The path with list items as `[]`, as `text_field` and `fixed_list` take it.
+    let mut pattern = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        let Some(here) = node else {
+            if let Segment::Field(name) = seg {
+                if !pattern.is_empty() {
+                    pattern.push('.');
+                }
+                pattern.push_str(name);
+            } else {
+                pattern.push_str("[]");
+            }
+            continue;
+        };
+        let unknown = || {
+            let available = match here {
+                Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
+                Value::Array(_) => "list items [1], [2], …, [last]".to_string(),
+                _ => "nothing below it (it is a value)".to_string(),
             };
-            match next {
-                Some(n) => node = n,
-                None => {
-                    let available = match node {
-                        Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
-                        Value::Array(_) => "list items [1], [2], …, [last]".to_string(),
-                        _ => "nothing below it (it is a value)".to_string(),
-                    };
-                    let at = if walked.is_empty() {
-                        "the top".to_string()
-                    } else {
-                        path_text(&walked)
-                    };
-                    return Err(ExpectError::UnknownPath {
-                        path: path_text(path),
-                        at,
-                        available,
+            let at = if i == 0 {
+                "the top".to_string()
+            } else {
+                path_text(&path[..i])
+            };
+            ExpectError::UnknownPath {
+                path: path_text(path),
+                at,
+                available,
+            }
+        };
+        match (seg, here) {
+            (Segment::Field(name), Value::Object(map)) => {
+                node = Some(map.get(name).ok_or_else(unknown)?);
+                if !pattern.is_empty() {
+                    pattern.push('.');
+                }
+                pattern.push_str(name);
+            }
+            (Segment::Item(_) | Segment::Last, Value::Array(items)) => {
+                if let (Segment::Item(n), Some((len, counting))) = (seg, outcome::fixed_list(&pattern))
+                    && *n > len
+                {
+                    return Err(ExpectError::IndexOutOfRange {
+                        path: path_text(&path[..i]),
+                        index: *n,
+                        len,
+                        counting,
                     });
                 }
+                node = items.first();
+                pattern.push_str("[]");
             }
-            walked.push(seg.clone());
+            _ => return Err(unknown()),
         }
-        Ok(())
     }
+    let text = || match outcome::text_field(&pattern) {
+        Some(TextField::Duration) => Kind::Duration,
+        Some(TextField::Name(names)) => Kind::Name(names),
+        Some(TextField::Free) => Kind::Text,
+        None => Kind::Unknown,
+    };
+    Ok(match node {
+        Some(Value::Object(map)) => Kind::Mapping(map.keys().cloned().collect()),
+        Some(Value::Array(_)) => Kind::List(outcome::fixed_list(&pattern).map(|(len, _)| len)),
+        Some(Value::Number(_)) => Kind::Number,
+        Some(Value::Bool(_)) => Kind::Bool,
+        Some(Value::String(_) | Value::Null) | None => text(),
+    })
 }
 
 /// Compares an outcome value with a literal, by the literal's kind; `None` when they do not compare.
@@ -491,13 +671,87 @@ mod tests {
     #[test]
     fn paths_are_checked_against_the_outcome_shape() {
         let e = Expectation::parse("ipv4.first_upp <= 3m").expect("parses");
-        let err = e.check_path(&outcome()).expect_err("unknown");
+        let err = e.check(&outcome()).expect_err("unknown");
         assert!(err.to_string().contains("first_up"), "{err}");
         assert!(
             Expectation::parse("boots[7].ipv4_up <= 3m")
                 .expect("parses")
-                .check_path(&outcome())
+                .check(&outcome())
                 .is_ok()
         );
+    }
+
+    /// A shape as `shape_of_outcome` gives it: values at time zero, lists with one item or none.
+    fn shape() -> Value {
+        json!({
+            "gateway": {"stuck_at": "boot", "model": "hgw", "name": "x", "boots": 1,
+                        "reboots": {"hours": vec![0; 24], "times": [], "spontaneous": 0}},
+            "ipv4": {"first_up": null, "availability": 100.0, "up_at_end": false, "address": null},
+            "boots": [{"at": "0s", "cause": "power-on", "ipv4_up": null}],
+        })
+    }
+
+    fn check(text: &str) -> Result<(), String> {
+        Expectation::parse(text)
+            .expect("parses")
+            .check(&shape())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn names_are_checked_against_what_the_field_can_be() {
+        let e = check("gateway.stuck_at == banana").expect_err("not a step");
+        assert!(
+            e.contains("software-distribution") && e.contains("power-off"),
+            "{e}"
+        );
+        assert!(
+            check("gateway.stuck_at != sofware-distribution").is_err(),
+            "a typo in != would always pass"
+        );
+        assert!(check("gateway.stuck_at == rule-fetch").is_ok());
+        let e = check("boots[last].cause == reboot").expect_err("not a cause");
+        assert!(e.contains("power-restored"), "{e}");
+        assert!(check("boots[2].cause == user").is_ok());
+        assert!(check("gateway.model == router").is_err());
+        // Free text takes any name; an address compares as a name.
+        assert!(check("gateway.name == x").is_ok());
+        assert!(check("ipv4.address == 106.72.63.108").is_ok());
+        assert!(check("gateway.reboots.times[1] == \"2021-07-14 03:00:00\"").is_ok());
+    }
+
+    #[test]
+    fn values_must_be_of_the_fields_kind() {
+        let e = check("ipv4.first_up <= 3").expect_err("a number for a duration");
+        assert!(e.contains("a duration like 90s"), "{e}");
+        assert!(check("gateway.boots == 1m").is_err());
+        assert!(check("ipv4.up_at_end == 1").is_err());
+        assert!(check("ipv4.availability >= 99.5%").is_ok());
+        assert!(check("ipv4.first_up == never").is_ok());
+        let e = check("ipv4.first_up < gateway.boots").expect_err("incomparable");
+        assert!(e.contains("never compare"), "{e}");
+        assert!(check("boots[1].ipv4_up <= ipv4.first_up").is_ok());
+    }
+
+    #[test]
+    fn whole_groups_and_lists_are_not_values() {
+        let e = check("ipv4 == 1").expect_err("a mapping");
+        assert!(e.contains("group of fields") && e.contains("first_up"), "{e}");
+        let e = check("gateway.reboots.hours == 0").expect_err("a list");
+        assert!(e.contains("list of 24 items"), "{e}");
+        assert!(check("boots != 1").is_err());
+    }
+
+    #[test]
+    fn indices_of_fixed_lists_are_checked_from_1() {
+        let e = check("gateway.reboots.hours[25] == 0").expect_err("past the end");
+        assert!(
+            e.contains("[1] to [24]") && e.contains("hours[1] is 00:00-01:00"),
+            "{e}"
+        );
+        assert!(check("gateway.reboots.hours[24] == 0").is_ok());
+        assert!(check("gateway.reboots.hours[last] >= 0").is_ok());
+        // Lists that grow during a run take any index.
+        assert!(check("boots[40].cause == spontaneous").is_ok());
     }
 }

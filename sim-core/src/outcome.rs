@@ -206,3 +206,45 @@ pub struct TraceSummary {
     /// The xxHash64 of every trace event, 16 hex digits.
     pub digest: String,
 }
+
+/// What a text or `null` outcome field holds, so expectations can be checked before a run
+/// (numbers and booleans show what they are in the outcome's JSON form; text and `null` do not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextField {
+    /// A duration (`2m14.302s`); `null` is never.
+    Duration,
+    /// One of these names.
+    Name(Vec<&'static str>),
+    /// Any text: a date, an address, a digest, a name from the scenario.
+    Free,
+}
+
+/// The kind of a text or nullable field, by its path with list items written `[]`
+/// (`boots[].cause`, `gateway.reboots.times[]`); `None` for a path that is not one.
+pub fn text_field(pattern: &str) -> Option<TextField> {
+    use crate::trace::{BootCause, Step};
+    let field = match pattern {
+        "gateway.name"
+        | "gateway.reboots.times[]"
+        | "ipv4.address"
+        | "ipv6.address"
+        | "boots[].date"
+        | "trace.digest" => TextField::Free,
+        "gateway.model" => TextField::Name(vec!["hgw", "retail-router"]),
+        "gateway.stuck_at" => TextField::Name(Step::ALL.iter().map(|s| s.name()).collect()),
+        "boots[].cause" => TextField::Name(BootCause::ALL.iter().map(|c| c.name()).collect()),
+        "ipv4.first_up" | "ipv6.first_up" | "ipv4.last_up_at" | "ipv6.last_up_at" | "ipv4.downtime"
+        | "ipv6.downtime" | "boots[].at" | "boots[].ipv6_up" | "boots[].ipv4_up" | "boots[].java_vm_up"
+        | "phases[].from" | "phases[].to" => TextField::Duration,
+        _ => return None,
+    };
+    Some(field)
+}
+
+/// Lists of a fixed length, by path: their length and how their items are counted (for messages).
+pub fn fixed_list(path: &str) -> Option<(usize, &'static str)> {
+    match path {
+        "gateway.reboots.hours" => Some((24, "hours[1] is 00:00-01:00, hours[24] is 23:00-24:00")),
+        _ => None,
+    }
+}

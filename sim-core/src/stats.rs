@@ -96,6 +96,18 @@ pub struct KolmogorovSmirnov {
     pub p_value: f64,
 }
 
+/// The smallest effective sample size n·m/(n+m) at which [`ks_two_sample`]'s p-value is a
+/// usable approximation (Numerical Recipes, `kstwo`); below it, leave the test out.
+pub const KS_MIN_EFFECTIVE_SIZE: f64 = 4.0;
+
+/// The effective sample size n·m/(n+m) of two samples of sizes `n` and `m` (0 if either is empty).
+pub fn ks_effective_size(n: usize, m: usize) -> f64 {
+    if n == 0 || m == 0 {
+        return 0.0;
+    }
+    n as f64 * m as f64 / (n as f64 + m as f64)
+}
+
 /// Two-sample Kolmogorov–Smirnov test: could `a` and `b` come from the same continuous distribution?
 ///
 /// The p-value is Q_KS((√nₑ + 0.12 + 0.11/√nₑ)·D) with nₑ = n·m/(n+m), as in

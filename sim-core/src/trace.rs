@@ -42,6 +42,23 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in bring-up order (expectations on `gateway.stuck_at` are checked against them).
+    pub const ALL: [Step; 13] = [
+        Step::PowerOff,
+        Step::Boot,
+        Step::WanLink,
+        Step::Ipv6,
+        Step::Ntp,
+        Step::SoftwareDistribution,
+        Step::Install,
+        Step::JavaVm,
+        Step::AppStart,
+        Step::RuleFetch,
+        Step::Aftr,
+        Step::MapeConfig,
+        Step::None,
+    ];
+
     /// The name outcomes and expectations use.
     pub fn name(self) -> &'static str {
         match self {
@@ -86,6 +103,16 @@ pub enum BootCause {
 }
 
 impl BootCause {
+    /// Every cause (expectations on `boots[N].cause` are checked against them).
+    pub const ALL: [BootCause; 6] = [
+        BootCause::PowerOn,
+        BootCause::PowerRestored,
+        BootCause::User,
+        BootCause::FactoryReset,
+        BootCause::Spontaneous,
+        BootCause::DeviceSwap,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             BootCause::PowerOn => "power-on",

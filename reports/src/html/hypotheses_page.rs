@@ -11,11 +11,12 @@ use maud::{Markup, PreEscaped, html};
 use super::chart::{self, num};
 use super::{footer, page};
 
-/// A statistic and its p-value.
+/// A statistic and its p-value; `None` when the test was left out (too little evidence
+/// or simulation for it), shown as "left out".
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stat {
-    pub value: f64,
-    pub p_value: f64,
+    pub value: Option<f64>,
+    pub p_value: Option<f64>,
 }
 
 /// What a device log says about spontaneous reboots (the evidence's, or the pooled
@@ -49,8 +50,8 @@ pub struct HypothesisView {
     pub intervals: Stat,
     pub hours: Stat,
     pub night_share: Stat,
-    /// Fisher's combination of the four p-values.
-    pub score: f64,
+    /// Fisher's combination of the p-values of the tests not left out.
+    pub score: Option<f64>,
     pub consistent: bool,
     pub simulated: LogSample,
     /// Page names of the simulated runs, by seed (empty when none were written).
@@ -116,10 +117,10 @@ pub fn render(evidence_file: &str, evidence: &LogSample, ranked: &[HypothesisVie
                         table {
                             thead { tr { th { "test" } th.num { "statistic" } th.num { "p-value" } } }
                             tbody {
-                                tr { td { "rate (reboots per day, simulated)" } td.num { (format!("{:.3}", h.rate.value)) } td.num { (p(h.rate.p_value)) } }
-                                tr { td { "intervals (KS distance D)" } td.num { (format!("{:.3}", h.intervals.value)) } td.num { (p(h.intervals.p_value)) } }
-                                tr { td { "hours of day (χ²)" } td.num { (format!("{:.1}", h.hours.value)) } td.num { (p(h.hours.p_value)) } }
-                                tr { td { "night share (simulated, 00–06)" } td.num { (format!("{:.3}", h.night_share.value)) } td.num { (p(h.night_share.p_value)) } }
+                                tr { td { "rate (reboots per day, simulated)" } td.num { (value(h.rate, 3)) } td.num { (p(h.rate.p_value)) } }
+                                tr { td { "intervals (KS distance D)" } td.num { (value(h.intervals, 3)) } td.num { (p(h.intervals.p_value)) } }
+                                tr { td { "hours of day (χ²)" } td.num { (value(h.hours, 1)) } td.num { (p(h.hours.p_value)) } }
+                                tr { td { "night share (simulated, 00–06)" } td.num { (value(h.night_share, 3)) } td.num { (p(h.night_share.p_value)) } }
                                 tr { td { b { "score (Fisher)" } } td.num {} td.num { b { (p(h.score)) } } }
                             }
                         }
@@ -151,7 +152,10 @@ pub fn render(evidence_file: &str, evidence: &LogSample, ranked: &[HypothesisVie
     page("Reboot hypotheses · fletsim", body, None, None)
 }
 
-fn p(x: f64) -> String {
+fn p(x: Option<f64>) -> String {
+    let Some(x) = x else {
+        return "left out".into();
+    };
     if x < 0.0001 {
         "<0.0001".into()
     } else {
@@ -160,7 +164,16 @@ fn p(x: f64) -> String {
 }
 
 fn cell(s: Stat, digits: usize) -> String {
-    format!("{:.*} ({})", digits, s.value, p(s.p_value))
+    match s.value {
+        Some(v) => format!("{v:.*} ({})", digits, p(s.p_value)),
+        None => "left out".into(),
+    }
+}
+
+/// A statistic's value with `digits` decimals, or "left out".
+fn value(s: Stat, digits: usize) -> String {
+    s.value
+        .map_or_else(|| "left out".into(), |v| format!("{v:.*}", digits))
 }
 
 fn seeds_text(seeds: &[u64]) -> String {
@@ -179,7 +192,7 @@ fn verdict_text(h: &HypothesisView, level: f64) -> Markup {
         ("night share", h.night_share),
     ]
     .iter()
-    .filter(|(_, s)| s.p_value < level)
+    .filter(|(_, s)| s.p_value.is_some_and(|p| p < level))
     .map(|(n, _)| *n)
     .collect();
     html! {
@@ -206,7 +219,8 @@ fn sorted(xs: &[f64]) -> Vec<f64> {
 }
 
 /// The two ECDFs of the intervals (in days) on one chart, with the KS distance marked.
-fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: f64) -> Markup {
+fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: Option<f64>) -> Markup {
+    let d_text = d.map_or_else(|| "left out".to_string(), |d| format!("{d:.3}"));
     let ev: Vec<f64> = sorted(evidence_hours).into_iter().map(|h| h / 24.0).collect();
     let sim: Vec<f64> = sorted(simulated_hours).into_iter().map(|h| h / 24.0).collect();
     let (left, top, w, h) = (48.0, 10.0, 470.0, 220.0);
@@ -243,7 +257,7 @@ fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: f64) -> Markup {
         .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()));
     html! {
         svg.chart viewBox=(format!("0 0 {} {}", num(left + w + 20.0), num(top + h + 44.0))) role="img"
-            aria-label=(format!("ECDFs of the intervals between reboots, KS distance {d:.3}")) {
+            aria-label=(format!("ECDFs of the intervals between reboots, KS distance {d_text}")) {
             @for f in [0.0, 0.25, 0.5, 0.75, 1.0] {
                 line.grid x1=(num(left)) x2=(num(left + w)) y1=(num(y(f))) y2=(num(y(f))) {}
                 text.axis x=(num(left - 6.0)) y=(num(y(f) + 4.0)) text-anchor="end" { (chart::label(f)) }
@@ -256,7 +270,7 @@ fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: f64) -> Markup {
             text.axis x=(num(left + w / 2.0)) y=(num(top + h + 36.0)) text-anchor="middle" { "interval between reboots (days)" }
             path.sim d=(PreEscaped(path(&sim))) { title { "simulated: " (sim.len()) " intervals" } }
             path.ev d=(PreEscaped(path(&ev))) { title { "evidence: " (ev.len()) " intervals" } }
-            @if let Some((at, fe, fs)) = widest {
+            @if let (Some((at, fe, fs)), Some(d)) = (widest, d) {
                 line.ks x1=(num(x(at))) x2=(num(x(at))) y1=(num(y(fe))) y2=(num(y(fs))) { title { "KS distance D = " (format!("{d:.3}")) } }
                 text.label.halo x=(num((x(at) + 6.0).min(left + w - 70.0))) y=(num((y(fe) + y(fs)) / 2.0 + 4.0)) { "D = " (format!("{d:.3}")) }
             }
