@@ -1,5 +1,5 @@
 //! Whole runs of two reference homes, scenario loaded once, each iteration one run:
-//! `cargo bench -p harness --bench whole_runs`. `examples/queue_bound.rs` sets these
+//! `cargo bench -p fletsim --bench whole_runs`. `examples/queue_bound.rs` sets these
 //! times against the queue bound (events × a calendar queue's ns/event at the run's
 //! mean pending count); BENCHMARKS.md has both.
 

@@ -1,5 +1,5 @@
 //! Writes the fuzz targets' seed corpus (`harness::fuzz_targets::seed_corpus`) as files:
-//! `cargo run -p harness --example fuzz_corpus -- harness/fuzz/corpus`
+//! `cargo run -p fletsim --example fuzz_corpus -- harness/fuzz/corpus`
 //! makes `harness/fuzz/corpus/<target>/<name>`, where `cargo fuzz run <target>` looks.
 
 use std::path::PathBuf;

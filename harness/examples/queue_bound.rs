@@ -1,5 +1,5 @@
 //! Whole runs against the queue bound, side by side in one process:
-//! `cargo run --release -p harness --example queue_bound [runs] [scenario.yaml ...]`
+//! `cargo run --release -p fletsim --example queue_bound [runs] [scenario.yaml ...]`
 //! (default: the 180-day telework home and the NAPT home, 5 runs each).
 //!
 //! Times are the thread's CPU time (wall time on a shared machine counts other

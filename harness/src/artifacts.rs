@@ -41,7 +41,10 @@ pub struct ArtifactOptions {
 /// What a run collects for the artifacts asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Collect {
+    /// The whole trace as text (`-v`).
     pub trace: bool,
+    /// A failed run's trace excerpt in its record (for JUnit's `<system-out>`).
+    pub trace_excerpt: bool,
     pub pcap: bool,
     pub device_log: bool,
     /// The run's engine statistics and times (`--stats`).
@@ -66,6 +69,7 @@ impl ArtifactOptions {
     pub fn collect(&self, trace: bool) -> Collect {
         Collect {
             trace,
+            trace_excerpt: false,
             pcap: self.pcap.is_some(),
             device_log: self.device_log.is_some(),
             stats: false,

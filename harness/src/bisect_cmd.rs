@@ -18,12 +18,16 @@ use sim_core::expect::Expectation;
 use sim_core::time::{Calendar, SimDuration, SimTime};
 use sim_core::trace::TraceEvent;
 
-use crate::cli::{RunOptions, exit};
+use crate::options::{RunOptions, exit};
 use crate::overrides::{self, Override};
 use crate::scenario_file::LoadedScenario;
 use crate::suite;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim bisect scenarios/bisect/busy-clients-v6plus.yaml --param lan.telework-pc.count --range 1..60 --until \"napt.drops.port_set_exhausted > 0\"
+  fletsim bisect scenarios/bisect/five-faults.yaml --faults --until \"ipv4.first_up == never\"
+  fletsim bisect scenarios/user-reboot.yaml --when \"gateway.boots >= 2\"")]
 pub struct BisectArgs {
     /// The scenario file.
     pub scenario: PathBuf,
@@ -51,9 +55,9 @@ pub struct BisectArgs {
     /// Run at this seed instead of the scenario's own.
     #[arg(long, conflicts_with = "seeds")]
     pub seed: Option<u64>,
-    /// Run each probe at seeds 1 to N (N from 1 to 1000000); it holds when at least --rate of them hold.
-    #[arg(long, value_name = "N", value_parser = crate::bounds::parse_seed_count)]
-    pub seeds: Option<u64>,
+    /// Run each probe at a sweep of seeds: N (1 to N) or A..B (A to B, inclusive); it holds when at least --rate of them hold.
+    #[arg(long, value_name = "N|A..B")]
+    pub seeds: Option<crate::suite::SeedRange>,
     /// With --seeds: the share of seeds that must hold for a probe to hold (80% or 0.8) [default: 50%]
     #[arg(long, value_name = "P", requires = "seeds")]
     pub rate: Option<String>,
@@ -216,8 +220,8 @@ fn command_text(args: &BisectArgs) -> String {
     if let Some(s) = args.seed {
         c += &format!(" --seed {s}");
     }
-    if let Some(n) = args.seeds {
-        c += &format!(" --seeds {n}");
+    if let Some(range) = args.seeds {
+        c += &format!(" --seeds {range}");
     }
     if let Some(r) = &args.rate {
         c += &format!(" --rate {}", q(r));
@@ -276,8 +280,7 @@ impl Probe<'_> {
         own_seed: u64,
     ) -> Result<Probe<'a>, Failure> {
         let seeds: Vec<u64> = match (args.seeds, args.seed) {
-            (Some(0), _) => return Err(bad("--seeds must be at least 1")),
-            (Some(n), _) => (1..=n).collect(),
+            (Some(range), _) => range.seeds().collect(),
             (None, Some(s)) => vec![s],
             (None, None) => vec![own_seed],
         };
@@ -299,8 +302,9 @@ impl Probe<'_> {
         match self.seeds.as_slice() {
             [one] => format!("seed {one}"),
             many => format!(
-                "seeds 1..{}, holding when at least {} of {} hold",
-                many.len(),
+                "seeds {}..{}, holding when at least {} of {} hold",
+                many.first().copied().unwrap_or(1),
+                many.last().copied().unwrap_or(1),
                 self.need,
                 many.len()
             ),

@@ -14,17 +14,40 @@
 //! (no such file, bad arguments: the same at every commit).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use clap::Args;
 
 use reports::RunRecord;
 use reports::sweep::{Decision, judge_shares};
 
 use crate::artifacts::Collect;
-use crate::cli::{CheckArgs, exit};
 use crate::console::Environment;
+use crate::options::{OutputOptions, RunOptions, exit};
 use crate::run_cmd::execute_jobs;
 use crate::suite::{self, SeedRange, Seeds};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  git bisect run fletsim check scenarios/user-reboot.yaml
+  fletsim check scenarios/telework-home-workday.yaml --seeds 40
+
+Exit codes: 0 good, 1 bad, 125 cannot tell (git bisect skips), 128 abort (no such file, bad arguments).")]
+pub struct CheckArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Judge ordinary expectations at this seed instead of the scenario's own.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Judge share expectations over this sweep (N or A..B) [default: 20 seeds, doubled up to 320 until decided]
+    #[arg(long, value_name = "N|A..B")]
+    pub seeds: Option<SeedRange>,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
 
 /// The first sweep, and the most seeds the adaptive sweep grows to.
 pub const FIRST_SWEEP: u64 = 20;
@@ -36,6 +59,11 @@ pub fn run(args: &CheckArgs, env: &Environment, out: &mut dyn Write, err: &mut d
     // The same at every commit: stop `git bisect run` rather than skip every commit.
     let unusable = match std::fs::metadata(path) {
         Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some(
+            "a folder: `check` judges one scenario file (give one, e.g. FOLDER/story.yaml; \
+             `fletsim run FOLDER` judges a folder)"
+                .to_string(),
+        ),
         Ok(m) => Some(format!(
             "{}, not a scenario file",
             crate::files::describe_type(&m)

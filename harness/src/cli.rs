@@ -1,58 +1,42 @@
-//! The command line: subcommands, their options and exit codes.
+//! The command line assembled: the [`Command`] enum of every subcommand, parsing, and the
+//! dispatch that runs one with stdout and stderr escaped.
 //!
-//! Exit codes of `run`, `merge`, `snapshot`, `diff`: 0 every expectation
-//! held (or: identical), 100 some expectation failed (or: snapshots/outcomes
-//! differ), 2 bad input (a file, an argument), 1 an internal error.
-//!
-//! `check` speaks `git bisect run`'s language instead: 0 good, 1 bad, 125
-//! cannot tell (skip this commit), 128 abort the bisection (see [`exit::check`]).
-//!
-//! Options shared by several commands live in one struct each and are
-//! flattened where they apply: [`ScenarioSelection`] (which scenarios and
-//! seeds), [`RunOptions`] (how runs are done), [`OutputOptions`] (how much
-//! and in which colours), [`ReportFiles`] (machine-readable reports). A new
-//! option goes into the struct it belongs to and reaches every command that
-//! flattens it.
+//! Each command owns its arguments (`Args` in its module: [`crate::run_cmd::RunArgs`],
+//! [`crate::commands::validate::Args`], …); the option groups several commands share and the
+//! exit codes live in [`crate::options`]. Nothing imports this module but `main`: no circle.
 
 use std::io::Write;
-use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use reports::text::{Palette, Verbosity};
-
-use crate::console::{ColorChoice, Environment};
-use crate::outputs::ReportFiles;
-use crate::shard::ShardArg;
-use crate::suite::{SeedRange, Seeds};
-
-/// Exit codes of every subcommand.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const INTERNAL: u8 = 1;
-    pub const BAD_INPUT: u8 = 2;
-    pub const EXPECTATIONS_FAILED: u8 = 100;
-
-    /// `fletsim check`, for `git bisect run`: 0 good, 1 bad, 125 skip, 128 abort.
-    pub mod check {
-        /// Every expectation holds.
-        pub const GOOD: u8 = 0;
-        /// An expectation failed (or a share is confidently below its threshold).
-        pub const BAD: u8 = 1;
-        /// Cannot tell at this commit: a share too close to call, a scenario this
-        /// version cannot read, or a run that broke. `git bisect run` skips the commit.
-        pub const SKIP: u8 = 125;
-        /// Nothing can be judged at any commit (no such file, bad arguments):
-        /// `git bisect run` stops at once rather than skip every commit.
-        pub const ABORT: u8 = 128;
-    }
-}
+use crate::check_cmd::CheckArgs;
+use crate::console::Environment;
+use crate::diff_cmd::DiffArgs;
+use crate::exit_codes_help;
+use crate::options::exit;
+use crate::run_cmd::{MergeArgs, RunArgs};
+use crate::snapshot_cmd::SnapshotArgs;
 
 /// fletsim: a deterministic simulator of the Flets IPoE home access chain.
 #[derive(Debug, Parser)]
-#[command(name = "fletsim", version, about, long_about = None)]
+#[command(
+    name = "fletsim",
+    version,
+    about = "A deterministic simulator of the Flets IPoE home access chain (ONU, HGW, MAP-E/DS-Lite, NAPT, LAN) and the fault-injection test harness around it.",
+    long_about = None,
+    after_help = concat!(
+        "Examples:
+  fletsim run scenarios/                      # every shipped scenario at its own seed
+  fletsim run scenarios/ --seeds 20 --junit junit.xml
+  fletsim validate my-scenarios/              # load only: every error, exit 0 or 2
+  fletsim check scenarios/user-reboot.yaml    # one verdict for `git bisect run`
+  fletsim map-e --prefix 240b:10:3f6c:d400::/56 --vne v6plus
+
+",
+        exit_codes_help!()
+    ),
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -82,180 +66,22 @@ pub enum Command {
     /// Read real HGW logs.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Load scenario files and run nothing: every error of every file, exit 0 (all valid) or 2.
+    Validate(crate::commands::validate::Args),
+    /// Print the runs `fletsim run` would do with the same selection: scenario, file, seed, shard.
+    List(crate::commands::list::Args),
+    /// Print the JSON Schema of scenario files, for editors (VS Code's YAML extension).
+    Schema(crate::commands::schema::Args),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    Completions(crate::commands::completions::Args),
+    /// Print the manual page (roff) of fletsim and its commands.
+    Man(crate::commands::man::Args),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
     /// List the spontaneous reboots in an HGW log (as copied from its admin page), with statistics.
     Analyze(crate::log_analyze::LogAnalyzeArgs),
-}
-
-/// Which scenarios, at which seeds, and which shard of them.
-#[derive(Debug, Default, Args)]
-pub struct ScenarioSelection {
-    /// Scenario files or folders (searched recursively for *.yaml) [default: scenarios/]
-    pub paths: Vec<PathBuf>,
-    /// Run every scenario at this seed instead of its own.
-    #[arg(long, conflicts_with = "seeds")]
-    pub seed: Option<u64>,
-    /// Run every scenario at each seed of a sweep: N (seeds 1 to N) or A..B (A to B, inclusive).
-    #[arg(long, value_name = "N|A..B")]
-    pub seeds: Option<SeedRange>,
-    /// Run only one shard of the (scenario, seed) pairs: i/N (1-based), or auto from CI variables.
-    #[arg(long, value_name = "i/N|auto")]
-    pub shard: Option<ShardArg>,
-    /// The number of shards for --shard auto (Kubernetes Indexed Jobs; overrides the CI's total).
-    #[arg(long, value_name = "N", requires = "shard")]
-    pub shard_total: Option<u32>,
-}
-
-impl ScenarioSelection {
-    /// The paths, `scenarios/` when none were given.
-    pub fn paths(&self) -> Vec<PathBuf> {
-        if self.paths.is_empty() {
-            vec![PathBuf::from("scenarios")]
-        } else {
-            self.paths.clone()
-        }
-    }
-
-    pub fn seeds(&self) -> Seeds {
-        match (self.seed, self.seeds) {
-            (Some(s), _) => Seeds::One(s),
-            (None, Some(range)) => Seeds::Sweep(range),
-            (None, None) => Seeds::Own,
-        }
-    }
-}
-
-/// How runs are done (options that change a run's inputs, such as `--set`, belong here too).
-#[derive(Debug, Default, Args)]
-pub struct RunOptions {
-    /// How many runs at once, 1 to 1024 [default: the machine's cores]
-    #[arg(short = 'j', long, value_name = "J", value_parser = crate::bounds::parse_jobs)]
-    pub jobs: Option<NonZeroUsize>,
-    /// Change a scenario field by its YAML path before validation (repeatable): lan.telework-pc.count=12
-    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = crate::overrides::OverrideParser)]
-    pub set: Vec<crate::overrides::Override>,
-}
-
-impl RunOptions {
-    pub fn parallel(&self) -> usize {
-        self.jobs
-            .or_else(|| std::thread::available_parallelism().ok())
-            .map_or(1, NonZeroUsize::get)
-            .min(crate::bounds::MAX_JOBS)
-    }
-}
-
-/// How much to print, and in which colours.
-#[derive(Debug, Default, Args)]
-pub struct OutputOptions {
-    /// Print only failures and the summary; no progress bar.
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Print every expectation and the trace of each run.
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// Colour the terminal report (NO_COLOR turns `auto` off).
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-}
-
-impl OutputOptions {
-    pub fn verbosity(&self) -> Verbosity {
-        if self.quiet {
-            Verbosity::Quiet
-        } else if self.verbose {
-            Verbosity::Verbose
-        } else {
-            Verbosity::Normal
-        }
-    }
-
-    pub fn palette(&self, env: &Environment) -> Palette {
-        env.palette(self.color)
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub selection: ScenarioSelection,
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
-    pub reports: ReportFiles,
-    #[command(flatten)]
-    pub artifacts: crate::artifacts::ArtifactOptions,
-    #[command(flatten)]
-    pub output: OutputOptions,
-    /// Report what each run cost: engine events, ns per event, peak and mean pending events,
-    /// sessions, wall and CPU time (a `stats` line per run; `"stats"` in --json records)
-    #[arg(long)]
-    pub stats: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files).
-    #[arg(required = true, value_name = "RESULTS")]
-    pub results: Vec<PathBuf>,
-    #[command(flatten)]
-    pub reports: ReportFiles,
-    #[command(flatten)]
-    pub output: OutputOptions,
-}
-
-#[derive(Debug, Args)]
-pub struct SnapshotArgs {
-    #[command(flatten)]
-    pub selection: ScenarioSelection,
-    /// The folder of .snap files.
-    #[arg(long, value_name = "DIR")]
-    pub dir: PathBuf,
-    /// Compare with the stored snapshots; on a difference print it, write a .snap.new beside and exit 100.
-    #[arg(long, conflicts_with = "accept")]
-    pub check: bool,
-    /// Write every snapshot, replacing those that differ.
-    #[arg(long)]
-    pub accept: bool,
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
-    pub output: OutputOptions,
-}
-
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// JSON results file, .snap file, or a folder of them.
-    pub old: PathBuf,
-    /// JSON results file, .snap file, or a folder of them.
-    pub new: PathBuf,
-    /// Write an HTML report into DIR: the changed paths side by side and the runs' timelines one above the other.
-    #[arg(long, value_name = "DIR")]
-    pub report: Option<PathBuf>,
-    /// Overwrite the report files of an existing, non-empty folder.
-    #[arg(long, requires = "report")]
-    pub force: bool,
-    #[command(flatten)]
-    pub output: OutputOptions,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The scenario file.
-    pub scenario: PathBuf,
-    /// Judge ordinary expectations at this seed instead of the scenario's own.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Judge share expectations over this sweep (N or A..B) [default: 20 seeds, doubled up to 320 until decided]
-    #[arg(long, value_name = "N|A..B")]
-    pub seeds: Option<SeedRange>,
-    #[command(flatten)]
-    pub run: RunOptions,
-    #[command(flatten)]
-    pub output: OutputOptions,
 }
 
 /// Parses the process's arguments and runs the subcommand.
@@ -292,6 +118,8 @@ fn colours_stdout(command: &Command, env: &Environment) -> bool {
         Command::Snapshot(a) => &a.output,
         Command::Diff(a) => &a.output,
         Command::Check(a) => &a.output,
+        Command::List(a) => &a.output,
+        Command::Validate(a) => &a.output,
         _ => return false,
     };
     output.palette(env).enabled()
@@ -324,6 +152,11 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
                 e.exit_code()
             }
         },
+        Command::Validate(args) => crate::commands::validate::run(&args, out, err),
+        Command::List(args) => crate::commands::list::run(&args, env, out, err),
+        Command::Schema(args) => crate::commands::schema::run(&args, out),
+        Command::Completions(args) => crate::commands::completions::run(&args, Cli::command(), out),
+        Command::Man(args) => crate::commands::man::run(&args, Cli::command(), out),
         Command::Log(LogCommand::Analyze(args)) => match crate::log_analyze::run(&args, out) {
             Ok(()) => exit::OK,
             Err(e) => {

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
 
 use serde_json::Value;
 
@@ -16,11 +18,30 @@ use reports::diff::{Change, OutcomeDiff, RunKey};
 use reports::html::diff_page::ChangedRun;
 use reports::timeline::Timeline;
 
-use crate::cli::{DiffArgs, exit};
 use crate::console::Environment;
 use crate::files::{self, Selection};
+use crate::options::{OutputOptions, exit};
 use crate::snapshot_cmd::read_snap;
 use crate::terminal;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim diff before.json after.json
+  fletsim diff snapshots/ new-snapshots/ --report diff-report/")]
+pub struct DiffArgs {
+    /// JSON results file, .snap file, or a folder of them.
+    pub old: PathBuf,
+    /// JSON results file, .snap file, or a folder of them.
+    pub new: PathBuf,
+    /// Write an HTML report into DIR: the changed paths side by side and the runs' timelines one above the other.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Overwrite the report files of an existing, non-empty folder.
+    #[arg(long, requires = "report")]
+    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
 
 /// Outcomes by (scenario, seed), with the file each came from.
 type Side = BTreeMap<RunKey, (Value, String)>;
@@ -149,7 +170,32 @@ pub fn run(args: &DiffArgs, env: &Environment, out: &mut dyn Write, err: &mut dy
             return exit::INTERNAL;
         }
     }
-    if let Err(e) = reports::diff::write(out, &shown(&d), args.output.palette(env)) {
+    if args.output.verbose {
+        let _ = writeln!(
+            out,
+            "old: {} ({} runs)\nnew: {} ({} runs)",
+            crate::terminal::path(&args.old),
+            old.len(),
+            crate::terminal::path(&args.new),
+            new.len()
+        );
+    }
+    let written = if args.output.quiet {
+        // -q: the verdict line only (the exit code says the same).
+        writeln!(
+            out,
+            "{}: {}",
+            if d.is_identical() {
+                "identical"
+            } else {
+                "different"
+            },
+            d.summary()
+        )
+    } else {
+        reports::diff::write(out, &shown(&d), args.output.palette(env))
+    };
+    if let Err(e) = written {
         let _ = writeln!(err, "error: cannot write the diff: {e}");
         return exit::INTERNAL;
     }

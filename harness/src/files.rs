@@ -460,6 +460,15 @@ impl Outputs {
         Ok(())
     }
 
+    /// Checks a file that is appended to (`--markdown "$GITHUB_STEP_SUMMARY"`): as
+    /// [`Outputs::file`], except that it may exist (appending replaces nothing).
+    pub fn appended_file(&mut self, flag: &str, path: &Path) -> Result<(), String> {
+        let force = std::mem::replace(&mut self.force, true);
+        let checked = self.file(flag, path);
+        self.force = force;
+        checked
+    }
+
     /// Checks one file inside an output folder already checked with [`Outputs::folder`]
     /// (a capture, a device log, a snapshot): not a folder, not an input, and (unless
     /// `replace` or `--force`) not there yet.

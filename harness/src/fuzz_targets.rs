@@ -130,8 +130,8 @@ pub fn results(data: &[u8]) {
             reports::text::Palette::plain(),
         );
     }
-    let _ = reports::junit::write(sink, &records, &shares);
-    let _ = reports::markdown::write(sink, &records, &shares);
+    let _ = reports::junit::write(sink, &records, &shares, &[]);
+    let _ = reports::markdown::write(sink, &records, &shares, &[]);
     let _ = sink.flush();
 }
 

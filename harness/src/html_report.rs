@@ -25,8 +25,8 @@ use reports::sweep::{ShareVerdict, judge_shares};
 use reports::timeline::Timeline;
 
 use crate::artifacts::Collect;
-use crate::cli::exit;
 use crate::files::{self, Replace};
+use crate::options::exit;
 use crate::overrides::{self, Override};
 use crate::suite;
 use crate::terminal;
@@ -109,6 +109,9 @@ pub fn suite_pages(title: &str, runs: &[ReportRun], shares: &[ShareVerdict]) -> 
 
 /// `fletsim report`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim run scenarios/ --json results.json && fletsim report results.json --out report/
+  fletsim report shards/ --out report/ --force")]
 pub struct ReportArgs {
     /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files), shards included.
     #[arg(required = true, value_name = "RESULTS")]

@@ -44,13 +44,16 @@ use serde::Serialize;
 use sim_core::stats;
 
 use crate::artifacts::Collect;
-use crate::cli::{RunOptions, exit};
 use crate::log_analyze::{self, LogAnalysis};
+use crate::options::{RunOptions, exit};
 use crate::overrides;
 use crate::scenario_file::LoadedScenario;
 use crate::suite;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim hypotheses --evidence scenarios/hypotheses/evidence-report-2021.log scenarios/hypotheses/*.yaml
+  fletsim hypotheses --evidence my-hgw.log scenarios/hypotheses/*.yaml --seeds 1..40 --json -")]
 pub struct HypothesesArgs {
     /// The evidence: an HGW log as copied from its admin page.
     #[arg(long, value_name = "LOG")]
@@ -58,21 +61,21 @@ pub struct HypothesesArgs {
     /// The hypotheses: scenario files.
     #[arg(required = true, value_name = "HYPOTHESIS")]
     pub hypotheses: Vec<PathBuf>,
-    /// Run each hypothesis at seeds 1 to N (N from 1 to 1000000).
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = crate::bounds::parse_seed_count)]
-    pub seeds: u64,
+    /// Run each hypothesis at a sweep of seeds: N (1 to N) or A..B (A to B, inclusive).
+    #[arg(long, value_name = "N|A..B", default_value = "8")]
+    pub seeds: crate::suite::SeedRange,
     /// The significance level of the verdicts.
     #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
     pub level: f64,
-    /// Print one JSON object instead of the table.
-    #[arg(long)]
-    pub json: bool,
+    /// Write one JSON object instead of the table, to FILE (`-`: stdout; an existing FILE needs --force).
+    #[arg(long, value_name = "FILE|-")]
+    pub json: Option<crate::outputs::Destination>,
     /// Write an HTML report into DIR: the ranking with each hypothesis's interval ECDFs and
     /// hour histograms (index.html) and a page per simulated run.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
-    /// Overwrite the report files of an existing, non-empty folder.
-    #[arg(long, requires = "report")]
+    /// Overwrite the report files of an existing, non-empty folder, and an existing --json file.
+    #[arg(long)]
     pub force: bool,
     #[command(flatten)]
     pub run: RunOptions,
@@ -536,7 +539,7 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
     {
         return fail(err, exit::BAD_INPUT, e);
     }
-    let seeds: Vec<u64> = (1..=args.seeds).collect();
+    let seeds: Vec<u64> = args.seeds.seeds().collect();
     let pairs: Vec<(&LoadedScenario, u64)> = loaded
         .iter()
         .flat_map(|l| seeds.iter().map(move |s| (l, *s)))
@@ -568,7 +571,7 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             return fail(err, exit::INTERNAL, e);
         }
     }
-    if args.json {
+    if let Some(dest) = &args.json {
         let doc = serde_json::json!({
             "evidence": {
                 "file": crate::shard::normalize_path(&args.evidence),
@@ -578,12 +581,16 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
                 "night": evidence.night(),
                 "timed": evidence.timed(),
             },
-            "seeds": args.seeds,
+            "seeds": args.seeds.len(),
+            "first_seed": args.seeds.first,
             "level": args.level,
             "ranking": ranked,
         });
-        let _ = writeln!(out, "{doc}");
-        return exit::OK;
+        let text = format!("{doc}\n");
+        return match crate::outputs::write_to(dest, out, args.force, |w| w.write_all(text.as_bytes())) {
+            Ok(()) => exit::OK,
+            Err(e) => fail(err, exit::BAD_INPUT, format!("--json: {e}")),
+        };
     }
     let _ = writeln!(
         out,
@@ -602,7 +609,7 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
     );
     let _ = writeln!(
         out,
-        "each hypothesis at seeds 1..{}; statistic (p-value); score = Fisher's combination; level {}",
+        "each hypothesis at seeds {}; statistic (p-value); score = Fisher's combination; level {}",
         args.seeds, args.level
     );
     let _ = writeln!(

@@ -17,7 +17,9 @@
 //! - [`html_report`]: the HTML report folder (`--report DIR`, `fletsim report`).
 //! - [`overrides`]: `--set PATH=VALUE`, scenario fields changed by their YAML path.
 //! - [`console`]: environment variables, terminals, colour and progress bars.
-//! - [`cli`]: the subcommands, their shared option groups and exit codes.
+//! - [`commands`]: `validate`, `list`, `schema`, `completions`, `man`, each owning its arguments.
+//! - [`cli`]: the `Command` enum assembled from the commands' own `Args`, parsing, dispatch.
+//! - [`options`]: the exit codes and the option groups several commands share.
 //! - [`bounds`]: the bound of every count typed on the command line (`--jobs`, `--seeds`, `--set`).
 //! - [`files`]: the one folder walker, bounded reader and atomic writer every command uses.
 //! - [`terminal`]: user-controlled text escaped before it reaches a terminal.
@@ -29,6 +31,7 @@ pub mod bisect_cmd;
 pub mod bounds;
 pub mod check_cmd;
 pub mod cli;
+pub mod commands;
 pub mod console;
 pub mod diff_cmd;
 pub mod files;
@@ -37,6 +40,7 @@ pub mod html_report;
 pub mod hypotheses_cmd;
 pub mod log_analyze;
 pub mod mape_cmd;
+pub mod options;
 pub mod outputs;
 pub mod overrides;
 pub mod run_cmd;

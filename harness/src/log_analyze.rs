@@ -39,12 +39,18 @@ const SKIPPED_SHOWN: usize = 50;
 
 /// The command's arguments.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  fletsim log analyze scenarios/hypotheses/evidence-report-2021.log
+  fletsim log analyze my-hgw.log --json - | jq .reboots")]
 pub struct LogAnalyzeArgs {
     /// The HGW log as copied from the admin page (UTF-8 text, one `N. YYYY-MM-DD HH:MM:SS message` a line)
     pub log: PathBuf,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    pub json: bool,
+    /// Write one JSON object instead of text, to FILE (`-`: stdout; an existing FILE needs --force)
+    #[arg(long, value_name = "FILE|-")]
+    pub json: Option<crate::outputs::Destination>,
+    /// Replace the --json file if it exists
+    #[arg(long, requires = "json")]
+    pub force: bool,
 }
 
 /// Why `fletsim log analyze` failed.
@@ -56,13 +62,18 @@ pub enum LogAnalyzeError {
     NotALog { path: PathBuf, source: LogParseError },
     #[error("cannot write the analysis: {0}")]
     Io(#[from] io::Error),
+    /// The --json destination refused (an existing file without --force, a missing folder).
+    #[error("--json: {0}")]
+    Output(String),
 }
 
 impl LogAnalyzeError {
     /// The process exit code: 2 for bad input, 1 for a failure to write.
     pub fn exit_code(&self) -> i32 {
         match self {
-            LogAnalyzeError::Unreadable(_) | LogAnalyzeError::NotALog { .. } => 2,
+            LogAnalyzeError::Unreadable(_) | LogAnalyzeError::NotALog { .. } | LogAnalyzeError::Output(_) => {
+                2
+            }
             LogAnalyzeError::Io(_) => 1,
         }
     }
@@ -752,8 +763,17 @@ pub fn read_log(path: &Path) -> Result<ParsedLog, LogAnalyzeError> {
 pub fn run(args: &LogAnalyzeArgs, out: &mut dyn Write) -> Result<(), LogAnalyzeError> {
     let log = read_log(&args.log)?;
     let analysis = analyze(&log);
-    if args.json {
-        write_json(&args.log, &analysis, out)?;
+    if let Some(dest) = &args.json {
+        let mut json = Vec::new();
+        write_json(&args.log, &analysis, &mut json)?;
+        match dest {
+            // Stdout fails as text output does (exit 1); a file destination is the user's (exit 2).
+            crate::outputs::Destination::Stdout => out.write_all(&json)?,
+            crate::outputs::Destination::File(_) => {
+                crate::outputs::write_to(dest, out, args.force, |w| w.write_all(&json))
+                    .map_err(LogAnalyzeError::Output)?
+            }
+        }
     } else {
         write_text(&analysis, out)?;
     }

@@ -47,6 +47,10 @@ impl From<IidArg> for IidLayout {
 
 /// Options of `fletsim map-e`: an End-user prefix and a MAP rule (a VNE preset or explicit).
 #[derive(Clone, Debug, Default, clap::Args)]
+#[command(after_help = "Examples:
+  fletsim map-e --prefix 240b:10:3f6c:d400::/56 --vne v6plus
+  fletsim map-e --prefix 240b:10:3f6c:d400::/56 --vne v6plus --json -
+  fletsim map-e --prefix 2001:db8:12:3400::/56 --rule6 2001:db8::/40 --rule4 192.0.2.0/24 --ea-len 16 --psid-offset 6")]
 pub struct MapeArgs {
     /// End-user IPv6 prefix (from RA or DHCPv6-PD, at most /64), e.g. 240b:10:3f6c:d400::/56
     #[arg(long, value_name = "PREFIX")]
@@ -79,9 +83,12 @@ pub struct MapeArgs {
     /// Interface-id layout of the CE address (default: the preset's, else rfc)
     #[arg(long, value_enum, value_name = "LAYOUT")]
     pub iid: Option<IidArg>,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    pub json: bool,
+    /// Write one JSON object instead of text, to FILE (`-`: stdout; an existing FILE needs --force)
+    #[arg(long, value_name = "FILE|-")]
+    pub json: Option<crate::outputs::Destination>,
+    /// Replace the --json file if it exists
+    #[arg(long, requires = "json")]
+    pub force: bool,
 }
 
 /// A PSID in decimal or `0x` hex.
@@ -127,6 +134,9 @@ pub enum MapeCmdError {
     Rule(#[source] MapeError),
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The --json destination refused (an existing file without --force, a missing folder).
+    #[error("--json: {0}")]
+    Output(String),
 }
 
 impl MapeCmdError {
@@ -186,8 +196,17 @@ struct Request {
 pub fn run(args: &MapeArgs, out: &mut dyn Write) -> Result<(), MapeCmdError> {
     let request = validate(args)?;
     let config = mape::compute(request.prefix, &request.rule, request.iid).map_err(MapeCmdError::Rule)?;
-    if args.json {
-        write_json(&request, &config, out)?;
+    if let Some(dest) = &args.json {
+        let mut json = Vec::new();
+        write_json(&request, &config, &mut json)?;
+        match dest {
+            // Stdout fails as text output does (exit 1); a file destination is the user's (exit 2).
+            crate::outputs::Destination::Stdout => out.write_all(&json)?,
+            crate::outputs::Destination::File(_) => {
+                crate::outputs::write_to(dest, out, args.force, |w| w.write_all(&json))
+                    .map_err(MapeCmdError::Output)?
+            }
+        }
     } else {
         write_text(&request, &config, out)?;
     }
@@ -544,7 +563,7 @@ mod tests {
 
     fn run_json(argv: &[&str]) -> serde_json::Value {
         let mut with_json = argv.to_vec();
-        with_json.push("--json");
+        with_json.extend(["--json", "-"]);
         let text = run_cli(&with_json).expect("computes");
         assert_eq!(text.lines().count(), 1, "one JSON line: {text}");
         serde_json::from_str(&text).expect("valid JSON")
@@ -1023,7 +1042,7 @@ BR address      2001:380:a120::9
         let cli = Cli::try_parse_from(std::iter::once("map-e").chain(V6PLUS)).expect("parses");
         for json in [false, true] {
             let args = MapeArgs {
-                json,
+                json: json.then_some(crate::outputs::Destination::Stdout),
                 ..cli.args.clone()
             };
             let err = run(&args, &mut Broken).expect_err("write fails");

@@ -228,7 +228,12 @@ pub fn apply(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Str
 
 /// Reads a scenario file into a generic tree (after checking it loads as is).
 pub fn read_tree(file: &Path) -> Result<Value, ScenarioError> {
-    scenario_file::load(file)?;
+    read_tree_and_load(file).map(|(tree, _)| tree)
+}
+
+/// [`read_tree`], and the file loaded as it is (its expectations keep their lines).
+fn read_tree_and_load(file: &Path) -> Result<(Value, LoadedScenario), ScenarioError> {
+    let as_written = scenario_file::load(file)?;
     let whole = |message: String| ScenarioError {
         file: file.to_path_buf(),
         line: 0,
@@ -237,8 +242,9 @@ pub fn read_tree(file: &Path) -> Result<Value, ScenarioError> {
         message,
     };
     let text = scenario_file::read(file)?;
-    serde_saphyr::from_str_with_options::<Value>(&text, crate::yaml::options())
-        .map_err(|e| whole(crate::yaml::message(&e)))
+    let tree = serde_saphyr::from_str_with_options::<Value>(&text, crate::yaml::options())
+        .map_err(|e| whole(crate::yaml::message(&e)))?;
+    Ok((tree, as_written))
 }
 
 /// Validates a generic tree as a scenario file (`file` names it in messages and gives the default name).
@@ -266,7 +272,7 @@ pub fn load_with(file: &Path, overrides: &[Override]) -> Result<LoadedScenario, 
     if overrides.is_empty() {
         return scenario_file::load(file);
     }
-    let mut tree = read_tree(file)?;
+    let (mut tree, as_written) = read_tree_and_load(file)?;
     for o in overrides {
         apply(&mut tree, &o.path, o.value.clone()).map_err(|message| ScenarioError {
             file: file.to_path_buf(),
@@ -283,6 +289,11 @@ pub fn load_with(file: &Path, overrides: &[Override]) -> Result<LoadedScenario, 
         .join(" ");
     let mut loaded = parse_tree(file, &tree, &context)?;
     loaded.overrides = overrides.iter().map(|o| o.text.clone()).collect();
+    // The tree was parsed from generated text: lines come from the file as written
+    // (`expect[i]` stays where it is when an override replaces it; a new one gets 0).
+    for (i, e) in loaded.expectations.iter_mut().enumerate() {
+        e.line = as_written.expectations.get(i).map_or(0, |w| w.line);
+    }
     Ok(loaded)
 }
 

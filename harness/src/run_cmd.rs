@@ -5,20 +5,60 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use reports::RunRecord;
+use clap::Args;
+
 use reports::sweep::{ShareVerdict, judge_shares};
 use reports::timeline::Timeline;
+use reports::{LoadFailure, RunRecord};
 
 use crate::artifacts::{self, Collect};
-use crate::cli::{MergeArgs, OutputOptions, RunArgs, RunOptions, ScenarioSelection, exit};
 use crate::console::Environment;
 use crate::files::{self, InputKind, Outputs, Selection};
 use crate::html_report;
+use crate::options::{OutputOptions, RunOptions, ScenarioSelection, exit};
 use crate::outputs::ReportFiles;
-use crate::scenario_file::LoadedScenario;
+use crate::scenario_file::{LoadedScenario, ScenarioError};
 use crate::shard::{self, Shard, ShardArg};
 use crate::suite::{self, JobError, Plan, RunOutput};
 use crate::terminal;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim run scenarios/                                 # each scenario at its own seed
+  fletsim run scenarios/ --seeds 20 -j 4                 # seeds 1..20, 4 runs at once
+  fletsim run scenarios/user-reboot.yaml --seed 7 -v     # one run, every expectation and the trace
+  fletsim run scenarios/ --seeds 200 --shard auto --json shard.json   # one CI shard
+  fletsim run scenarios/ --junit junit.xml --markdown \"$GITHUB_STEP_SUMMARY\" --force")]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    #[command(flatten)]
+    pub artifacts: crate::artifacts::ArtifactOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+    /// Report what each run cost: engine events, ns per event, peak and mean pending events,
+    /// sessions, wall and CPU time (a `stats` line per run; `"stats"` in --json records)
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim merge shards/ --junit junit.xml --markdown summary.md
+  fletsim merge shard-1.json shard-2.json --json all.json")]
+pub struct MergeArgs {
+    /// JSON Lines files written by `fletsim run --json` (or folders of *.json / *.jsonl files).
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
 
 /// Scenario files as folders are searched for them.
 pub const SCENARIO_FILES: Selection = Selection {
@@ -39,26 +79,40 @@ pub fn load_selection(
     overrides: &[crate::overrides::Override],
     err: &mut dyn Write,
 ) -> Result<Loaded, u8> {
+    let (loaded, errors) = load_selection_each(paths, overrides, err)?;
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(exit::BAD_INPUT)
+    }
+}
+
+/// Finds and loads the selected scenario files: those that loaded, and the errors (printed)
+/// of those that did not. A path that finds nothing is an error for the whole command.
+pub fn load_selection_each(
+    paths: &[PathBuf],
+    overrides: &[crate::overrides::Override],
+    err: &mut dyn Write,
+) -> Result<(Loaded, Vec<ScenarioError>), u8> {
     let found = files::find(paths, &SCENARIO_FILES).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         exit::BAD_INPUT
     })?;
     let names: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
-    let loaded = suite::load_all(&names, overrides).map_err(|errors| {
-        for e in errors {
-            let _ = writeln!(err, "error: {e}");
-        }
-        exit::BAD_INPUT
-    })?;
+    let (loaded, errors) = suite::load_each(&names, overrides);
+    for e in &errors {
+        let _ = writeln!(err, "error: {e}");
+    }
     for scenario in &loaded {
         if let Some(warning) = crate::scenario_file::slow_warning(scenario) {
             let _ = writeln!(err, "warning: {warning}");
         }
     }
-    Ok(Loaded {
+    let loaded = Loaded {
         scenarios: loaded.into_iter().map(Arc::new).collect(),
         inputs: found.into_iter().map(|f| f.canonical).collect(),
-    })
+    };
+    Ok((loaded, errors))
 }
 
 /// The shard to run, if any (`auto` read from the environment), and where it came from.
@@ -89,6 +143,17 @@ pub struct Planned {
     pub plan: Plan,
     pub shard: Option<Shard>,
     pub inputs: Vec<PathBuf>,
+    /// Files that failed to load (with [`LoadErrors::Report`]; else the plan is never made).
+    pub load_errors: Vec<ScenarioError>,
+}
+
+/// What a scenario that fails to load does to a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadErrors {
+    /// Nothing runs: exit 2.
+    Stop,
+    /// The others run; the reports show it, and the command exits 2 at the end (`run`).
+    Report,
 }
 
 /// Plans the selection's runs: scenarios × seeds, the shard's part. Errors are printed.
@@ -97,13 +162,17 @@ pub fn plan_selection(
     run: &RunOptions,
     env: &Environment,
     output: &OutputOptions,
+    load_errors: LoadErrors,
     err: &mut dyn Write,
 ) -> Result<Planned, u8> {
     let shard = resolve_shard(selection, env).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         exit::BAD_INPUT
     })?;
-    let loaded = load_selection(&selection.paths(), &run.set, err)?;
+    let (loaded, errors) = load_selection_each(&selection.paths(), &run.set, err)?;
+    if !errors.is_empty() && load_errors == LoadErrors::Stop {
+        return Err(exit::BAD_INPUT);
+    }
     let plan = suite::plan(
         &loaded.scenarios,
         selection.seeds(),
@@ -119,6 +188,7 @@ pub fn plan_selection(
         plan,
         shard: shard.map(|(s, _)| s),
         inputs: loaded.inputs,
+        load_errors: errors,
     })
 }
 
@@ -131,8 +201,13 @@ pub fn execute_jobs(
     env: &Environment,
     err: &mut dyn Write,
 ) -> Result<Vec<RunOutput>, u8> {
-    let progress = env.progress(plan.len(), output.quiet);
-    suite::execute(plan.jobs(), run.parallel(), collect, &progress).map_err(|errors| {
+    let longest = plan
+        .scenarios()
+        .map(|(s, _)| s.scenario.duration)
+        .max()
+        .unwrap_or_default();
+    let progress = Arc::new(env.run_progress(plan.len(), longest, output.quiet));
+    suite::execute(plan.jobs(), run.parallel(), collect, progress).map_err(|errors| {
         for e in &errors {
             let _ = writeln!(err, "error: {e}");
         }
@@ -146,7 +221,14 @@ pub fn execute_jobs(
 
 /// `fletsim run`.
 pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let planned = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
+    let planned = match plan_selection(
+        &args.selection,
+        &args.run,
+        env,
+        &args.output,
+        LoadErrors::Report,
+        err,
+    ) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -154,7 +236,7 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
     let mut outputs = Outputs::new(planned.inputs.iter().cloned(), args.reports.force);
     let checked = args
         .reports
-        .check(&mut outputs)
+        .check(&mut outputs, env)
         .and_then(|()| artifacts::check(&args.artifacts, &planned.plan, &outputs));
     if let Err(e) = checked {
         let _ = writeln!(err, "error: {e}");
@@ -169,6 +251,9 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
     let with_trace = args.output.verbose && !args.reports.uses_stdout();
     let collect = Collect {
         stats: args.stats,
+        // Failed runs keep a trace excerpt in their records (JUnit's `<system-out>`), in the
+        // JSON too, so that `merge` writes the same JUnit as one unsharded run.
+        trace_excerpt: args.reports.json.is_some() || args.reports.junit.is_some(),
         ..args.artifacts.collect(with_trace)
     };
     let mut outputs = match execute_jobs(&planned.plan, &args.run, &args.output, collect, env, err) {
@@ -204,10 +289,14 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
             "note: share expectations (`for P% of seeds`) are judged by `fletsim merge` over all shards"
         );
     }
+    let load_failures: Vec<LoadFailure> = planned.load_errors.iter().map(suite::load_failure).collect();
     let code = finish(
-        &records,
+        &Judged {
+            records: &records,
+            shares: &shares,
+            load_failures: &load_failures,
+        },
         Some(&traces),
-        &shares,
         &args.reports,
         &args.output,
         env,
@@ -253,18 +342,29 @@ pub fn run(args: &RunArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn
     code
 }
 
-/// The human report, the report files, and the exit code.
-#[allow(clippy::too_many_arguments)]
+/// What a suite showed: the runs, the share expectations, the files that did not load.
+struct Judged<'a> {
+    records: &'a [RunRecord],
+    shares: &'a [ShareVerdict],
+    load_failures: &'a [LoadFailure],
+}
+
+/// The human report, GitHub's annotations, the report files, and the exit code (2 when a
+/// scenario failed to load, else 100 when an expectation failed).
 fn finish(
-    records: &[RunRecord],
+    judged: &Judged,
     traces: Option<&[Vec<u8>]>,
-    shares: &[ShareVerdict],
     files: &ReportFiles,
     output: &OutputOptions,
     env: &Environment,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
+    let Judged {
+        records,
+        shares,
+        load_failures,
+    } = *judged;
     // Data on stdout: when a report takes it, the human report goes to stderr.
     let to_stderr = files.uses_stdout();
     let palette = if to_stderr {
@@ -272,7 +372,11 @@ fn finish(
     } else {
         output.palette(env)
     };
-    let written = {
+    // When nothing loaded, nothing ran: the errors printed are the whole story.
+    let nothing_ran = records.is_empty() && !load_failures.is_empty();
+    let written = if nothing_ran {
+        Ok(())
+    } else {
         let human: &mut dyn Write = if to_stderr { &mut *err } else { &mut *out };
         write_human(human, records, traces, shares, output, palette)
     };
@@ -280,11 +384,28 @@ fn finish(
         let _ = writeln!(err, "error: cannot write the report: {e}");
         return exit::INTERNAL;
     }
-    if let Err(e) = files.write(out, records, shares) {
+    // GitHub reads workflow commands from the job's output; they go where the human report goes.
+    if env.var("GITHUB_ACTIONS") == Some("true") {
+        let human: &mut dyn Write = if to_stderr { &mut *err } else { &mut *out };
+        if let Err(e) = reports::github::write(human, records, shares, load_failures) {
+            let _ = writeln!(err, "error: cannot write the annotations: {e}");
+            return exit::INTERNAL;
+        }
+    }
+    if let Err(e) = files.write(out, records, shares, load_failures, env) {
         let _ = writeln!(err, "error: {e}");
         return exit::INTERNAL;
     }
-    if records.iter().all(|r| r.passed) && shares.iter().all(|v| v.met) {
+    if !load_failures.is_empty() {
+        if !nothing_ran {
+            let _ = writeln!(
+                err,
+                "error: {} scenario files failed to load (above); the others ran",
+                load_failures.len()
+            );
+        }
+        exit::BAD_INPUT
+    } else if records.iter().all(|r| r.passed) && shares.iter().all(|v| v.met) {
         exit::OK
     } else {
         exit::EXPECTATIONS_FAILED
@@ -369,7 +490,7 @@ pub fn merge(args: &MergeArgs, env: &Environment, out: &mut dyn Write, err: &mut
         }
     };
     let mut outputs = Outputs::new(found.iter().map(|f| f.canonical.clone()), args.reports.force);
-    if let Err(e) = args.reports.check(&mut outputs) {
+    if let Err(e) = args.reports.check(&mut outputs, env) {
         let _ = writeln!(err, "error: {e}");
         return exit::BAD_INPUT;
     }
@@ -390,9 +511,12 @@ pub fn merge(args: &MergeArgs, env: &Environment, out: &mut dyn Write, err: &mut
     };
     let shares = judge_shares(&records);
     finish(
-        &records,
+        &Judged {
+            records: &records,
+            shares: &shares,
+            load_failures: &[],
+        },
         None,
-        &shares,
         &args.reports,
         &args.output,
         env,

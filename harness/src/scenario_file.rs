@@ -12,6 +12,7 @@ use std::fmt;
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_saphyr::Spanned;
@@ -84,6 +85,8 @@ pub struct ScenarioExpectation {
     /// The expectation judged at each seed (its text without `for …`).
     pub expectation: Expectation,
     pub share: Option<Share>,
+    /// Its line in the scenario file (1-based), where reports and annotations point.
+    pub line: u64,
 }
 
 // ---- stage 1: raw structs --------------------------------------------------
@@ -155,7 +158,75 @@ impl<'de> Deserialize<'de> for Presence {
     }
 }
 
-type S<T> = Spanned<T>;
+/// A value with its place in the file. A newtype (not an alias) so that the raw structs can
+/// derive [`JsonSchema`]: its schema is the value's ([`scenario_schema`]).
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+struct S<T>(Spanned<T>);
+
+impl<T> std::ops::Deref for S<T> {
+    type Target = Spanned<T>;
+    fn deref(&self) -> &Spanned<T> {
+        &self.0
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for S<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl JsonSchema for Text {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Text".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        // Durations, sizes, shares, counts: `90s`, `1500 KB`, `5%`, `12`.
+        json_schema!({ "type": ["string", "number", "boolean"] })
+    }
+}
+
+impl JsonSchema for Presence {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Presence".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "takes no settings: write the key with no value, or `{}`",
+            "type": ["null", "object"],
+            "maxProperties": 0,
+        })
+    }
+}
+
+/// The JSON Schema (draft-07) of scenario files, made from the raw structs the loader reads:
+/// the fields it names are exactly those the loader accepts, and a misspelt field is
+/// rejected (`additionalProperties: false`, from `deny_unknown_fields`). It checks the shape
+/// only; units, ranges and names are checked when a file is loaded (`fletsim validate`).
+pub fn scenario_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawScenario>();
+    schema.insert("title".into(), "fletsim scenario".into());
+    schema.insert(
+        "description".into(),
+        "A fletsim scenario file (docs/scenarios.md). The shape only: `fletsim validate` checks values."
+            .into(),
+    );
+    schema.to_value()
+}
 
 /// For a fault whose settings are all optional: `distributor_stall:` (no value) means "with defaults".
 fn present_or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
@@ -170,8 +241,9 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Ok(Some(Option::<T>::deserialize(d)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Scenario")]
 struct RawScenario {
     name: Option<S<String>>,
     description: Option<String>,
@@ -193,15 +265,17 @@ struct RawScenario {
     area: Option<S<area::RawArea>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Aftr")]
 struct RawAftr {
     port_quota: Option<S<Text>>,
     timeouts: Option<RawTimeouts>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Napt")]
 struct RawNapt {
     capacity: Option<S<Text>>,
     mapping: Option<S<String>>,
@@ -209,8 +283,9 @@ struct RawNapt {
     hold_down: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Timeouts")]
 struct RawTimeouts {
     udp: Option<S<Text>>,
     tcp: Option<S<Text>>,
@@ -218,8 +293,9 @@ struct RawTimeouts {
     icmp: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Line")]
 struct RawLine {
     vne: S<String>,
     hgw_rental: bool,
@@ -231,22 +307,25 @@ struct RawLine {
     onu: Option<RawOnu>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Onu")]
 struct RawOnu {
     boot_time: Option<S<Text>>,
     ranging_time: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Link")]
 struct RawLink {
     latency: Option<S<Text>>,
     loss: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Gateway")]
 struct RawGateway {
     name: Option<S<String>>,
     model: S<String>,
@@ -258,8 +337,9 @@ struct RawGateway {
     napt: Option<RawNapt>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Hgw")]
 struct RawHgw {
     bundle_cached: Option<bool>,
     bundle_size: Option<S<Text>>,
@@ -271,23 +351,26 @@ struct RawHgw {
     rule_retry: Option<RawBackoff>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Router")]
 struct RawRouter {
     static_rule: Option<S<RawRule>>,
     rule_retry: Option<RawBackoff>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Backoff")]
 struct RawBackoff {
     initial: S<Text>,
     max: Option<S<Text>>,
 }
 
 /// A MAP rule written out: `gateway.router.static_rule` and `line.map_rule`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Rule")]
 struct RawRule {
     /// Take the rule of a VNE preset (`v6plus`, `ocn`) instead of spelling it out
     /// (static rules only).
@@ -301,8 +384,9 @@ struct RawRule {
     br: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Client")]
 struct RawClient {
     count: S<Text>,
     sessions_per_hour: Option<S<Text>>,
@@ -312,34 +396,39 @@ struct RawClient {
     long_share: Option<S<Text>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "For")]
 struct RawFor {
     duration: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Duration")]
 struct RawDuration {
     duration: S<Text>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Error")]
 struct RawError {
     status: Option<S<Text>>,
     duration: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Slow")]
 struct RawSlow {
     delay: S<Text>,
     duration: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "LinkFault")]
 struct RawLinkFault {
     name: S<String>,
     loss: Option<S<Text>>,
@@ -347,14 +436,16 @@ struct RawLinkFault {
     duration: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Contract")]
 struct RawContract {
     hgw_rental: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Fault")]
 struct RawFault {
     at: Option<S<Text>>,
     every: Option<S<RawEvery>>,
@@ -396,22 +487,25 @@ struct RawFault {
     bundle_update: Presence,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Action")]
 struct RawAction {
     action: Option<S<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Hang")]
 struct RawHang {
     watchdog: Option<S<Text>>,
     action: Option<S<String>>,
 }
 
 /// A random fault process: `hazard` names the model, the other fields are its parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Every")]
 struct RawEvery {
     hazard: S<String>,
     mean_interval: Option<S<Text>>,
@@ -442,7 +536,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err<T>(&self, at: &Spanned<T>, path: &str, message: impl Into<String>) -> ScenarioError {
+    fn err<T>(&self, at: &S<T>, path: &str, message: impl Into<String>) -> ScenarioError {
         ScenarioError {
             file: self.file.to_path_buf(),
             line: at.referenced.line(),
@@ -695,6 +789,7 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
                 text: e.value.trim().to_string(),
                 expectation: parsed,
                 share,
+                line: e.referenced.line(),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -21,6 +21,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use clap::Args;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -28,12 +30,34 @@ use reports::snapshot::{self, SnapshotInfo};
 use reports::text::Palette;
 
 use crate::artifacts::Collect;
-use crate::cli::{SnapshotArgs, exit};
 use crate::console::Environment;
 use crate::files::{self, InputKind, Outputs, Replace};
-use crate::run_cmd::{execute_jobs, plan_selection};
+use crate::options::{OutputOptions, RunOptions, ScenarioSelection, exit};
+use crate::run_cmd::{LoadErrors, execute_jobs, plan_selection};
 use crate::suite::Seeds;
 use crate::terminal;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  fletsim snapshot scenarios/ --dir snapshots/ --accept   # pin the outcomes
+  fletsim snapshot scenarios/ --dir snapshots/ --check    # exit 100 on a difference")]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub selection: ScenarioSelection,
+    /// The folder of .snap files.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Compare with the stored snapshots; on a difference print it, write a .snap.new beside and exit 100.
+    #[arg(long, conflicts_with = "accept")]
+    pub check: bool,
+    /// Write every snapshot, replacing those that differ.
+    #[arg(long)]
+    pub accept: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
 
 /// A `.snap` file read back.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,7 +145,14 @@ fn snap_name(scenario: &str, seed: u64, with_seed: bool) -> String {
 
 /// `fletsim snapshot`.
 pub fn run(args: &SnapshotArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let planned = match plan_selection(&args.selection, &args.run, env, &args.output, err) {
+    let planned = match plan_selection(
+        &args.selection,
+        &args.run,
+        env,
+        &args.output,
+        LoadErrors::Stop,
+        err,
+    ) {
         Ok(p) => p,
         Err(code) => return code,
     };

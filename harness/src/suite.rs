@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use indicatif::ProgressBar;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -27,6 +26,7 @@ use sim_core::trace::TraceEvent;
 
 use crate::artifacts::{Artifacts, Collect};
 use crate::bounds::MAX_SEEDS;
+use crate::console::Progress;
 use crate::scenario_file::{LoadedScenario, ScenarioError};
 use crate::shard::{Shard, normalize_path};
 
@@ -35,6 +35,19 @@ pub fn load_all(
     files: &[PathBuf],
     overrides: &[crate::overrides::Override],
 ) -> Result<Vec<LoadedScenario>, Vec<ScenarioError>> {
+    let (loaded, errors) = load_each(files, overrides);
+    if errors.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Loads every file: the scenarios that loaded, and the errors of those that did not.
+pub fn load_each(
+    files: &[PathBuf],
+    overrides: &[crate::overrides::Override],
+) -> (Vec<LoadedScenario>, Vec<ScenarioError>) {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for file in files {
@@ -43,10 +56,15 @@ pub fn load_all(
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(errors)
+    (loaded, errors)
+}
+
+/// A load error as reports show it.
+pub fn load_failure(e: &ScenarioError) -> reports::LoadFailure {
+    reports::LoadFailure {
+        file: normalize_path(&e.file),
+        line: e.line,
+        message: e.to_string(),
     }
 }
 
@@ -82,7 +100,7 @@ impl FromStr for SeedRange {
     fn from_str(s: &str) -> Result<SeedRange, String> {
         let bad = || {
             format!(
-                "`{s}` is not a seed sweep (accepted: N for seeds 1 to N, or A..B for seeds A to B inclusive)"
+                "`{s}` is not a seed sweep (accepted: N from 1 to {MAX_SEEDS} for seeds 1 to N, or A..B for seeds A to B inclusive)"
             )
         };
         let number = |t: &str| t.trim().parse::<u64>().map_err(|_| bad());
@@ -265,6 +283,7 @@ pub fn run_collecting(
                 passed: v.passed,
                 actual: v.actual,
                 share: e.share,
+                line: Some(e.line),
             }
         })
         .collect();
@@ -279,6 +298,7 @@ pub fn run_collecting(
         expectations,
         outcome,
         stats,
+        trace: None,
     };
     Ok((record, artifacts))
 }
@@ -301,6 +321,29 @@ fn run_area(
         start_unix_seconds: Calendar::new(scenario.start).start_unix_seconds(),
     };
     Ok((outcome, stats, artifacts))
+}
+
+/// How long a run took on the wall clock, for the live lines on stderr (never a report).
+struct WallClock(
+    #[allow(
+        clippy::disallowed_types,
+        reason = "live lines on stderr only; never in a report"
+    )]
+    std::time::Instant,
+);
+
+impl WallClock {
+    #[allow(
+        clippy::disallowed_types,
+        reason = "live lines on stderr only; never in a report"
+    )]
+    fn start() -> WallClock {
+        WallClock(std::time::Instant::now())
+    }
+
+    fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed()
+    }
 }
 
 /// Times one run for `--stats`: wall time, and the CPU time of the thread that runs it.
@@ -385,6 +428,16 @@ fn run_sampled(
     Ok(recorder.finish(Some(napt)))
 }
 
+/// Hands every trace event to two observers of any kind.
+struct Both<'a>(&'a mut dyn Observer<TraceEvent>, &'a mut dyn Observer<TraceEvent>);
+
+impl Observer<TraceEvent> for Both<'_> {
+    fn observe(&mut self, at: SimTime, event: &TraceEvent) {
+        self.0.observe(at, event);
+        self.1.observe(at, event);
+    }
+}
+
 /// Hands every trace event to two observers.
 struct Tee<'a>(&'a mut dyn Observer<TraceEvent>, &'a mut TimelineRecorder);
 
@@ -395,10 +448,12 @@ impl Observer<TraceEvent> for Tee<'_> {
     }
 }
 
-/// Writes the trace of a run as text, dated by the scenario's calendar.
+/// Writes the trace of a run as text, dated by the scenario's calendar: the whole of it
+/// (`-v`), an excerpt (a failed run's record), or both.
 struct TraceWriter<'a> {
     calendar: Calendar,
-    out: &'a mut dyn Write,
+    out: Option<&'a mut dyn Write>,
+    excerpt: Option<&'a mut TraceExcerpt>,
 }
 
 impl Observer<TraceEvent> for TraceWriter<'_> {
@@ -407,12 +462,47 @@ impl Observer<TraceEvent> for TraceWriter<'_> {
         if matches!(event, TraceEvent::Session { .. }) {
             return;
         }
-        let _ = writeln!(
-            self.out,
-            "      {} {:>12}  {event}",
-            self.calendar.at(at),
-            at.to_string()
-        );
+        let line = format!("      {} {:>12}  {event}\n", self.calendar.at(at), at.to_string());
+        if let Some(out) = self.out.as_deref_mut() {
+            let _ = out.write_all(line.as_bytes());
+        }
+        if let Some(excerpt) = self.excerpt.as_deref_mut() {
+            excerpt.push(line);
+        }
+    }
+}
+
+/// The first and last [`reports::TRACE_EXCERPT_LINES`] lines of a trace, and how many
+/// were left out between them: memory stays bounded however long the run.
+#[derive(Debug, Default)]
+pub struct TraceExcerpt {
+    head: Vec<String>,
+    tail: std::collections::VecDeque<String>,
+    left_out: u64,
+}
+
+impl TraceExcerpt {
+    pub fn push(&mut self, line: String) {
+        let keep = reports::TRACE_EXCERPT_LINES;
+        if self.head.len() < keep {
+            self.head.push(line);
+            return;
+        }
+        if self.tail.len() == keep {
+            self.tail.pop_front();
+            self.left_out += 1;
+        }
+        self.tail.push_back(line);
+    }
+
+    /// The excerpt as text, with a line that counts what was left out.
+    pub fn finish(self) -> String {
+        let mut text: String = self.head.concat();
+        if self.left_out > 0 {
+            text.push_str(&format!("      … {} lines left out …\n", self.left_out));
+        }
+        text.extend(self.tail);
+        text
     }
 }
 
@@ -468,27 +558,34 @@ impl fmt::Display for JobError {
     }
 }
 
-fn run_job(job: &Job, collect: Collect) -> Result<RunOutput, JobError> {
+fn run_job(
+    job: &Job,
+    collect: Collect,
+    observe: &mut dyn Observer<TraceEvent>,
+) -> Result<RunOutput, JobError> {
     let mut trace = Vec::new();
+    let mut excerpt = TraceExcerpt::default();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        if collect.trace {
+        if collect.trace || collect.trace_excerpt {
             let mut writer = TraceWriter {
                 calendar: Calendar::new(job.scenario.scenario.start),
-                out: &mut trace,
+                out: collect.trace.then_some(&mut trace as &mut dyn Write),
+                excerpt: collect.trace_excerpt.then_some(&mut excerpt),
             };
-            run_collecting(&job.scenario, Some(job.seed), &mut writer, collect)
+            let mut both = Both(&mut writer, observe);
+            run_collecting(&job.scenario, Some(job.seed), &mut both, collect)
         } else {
-            run_collecting(
-                &job.scenario,
-                Some(job.seed),
-                &mut sim_core::sim::NoObserver,
-                collect,
-            )
+            run_collecting(&job.scenario, Some(job.seed), observe, collect)
         }
     }));
     match result {
-        Ok(Ok((record, artifacts))) => Ok(RunOutput {
-            record,
+        Ok(Ok((mut record, artifacts))) => Ok(RunOutput {
+            record: {
+                if collect.trace_excerpt && !record.passed {
+                    record.trace = Some(excerpt.finish());
+                }
+                record
+            },
             trace,
             artifacts,
         }),
@@ -553,7 +650,7 @@ pub fn execute(
     jobs: impl Iterator<Item = Job>,
     parallel: usize,
     collect: Collect,
-    progress: &ProgressBar,
+    progress: Arc<Progress>,
 ) -> Result<Vec<RunOutput>, Vec<JobError>> {
     let parallel = parallel.clamp(1, crate::bounds::MAX_JOBS);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -578,11 +675,28 @@ pub fn execute(
             while let Some(joined) = set.try_join_next() {
                 results.push(joined_result(joined));
             }
-            let progress = progress.clone();
+            let progress = Arc::clone(&progress);
             set.spawn_blocking(move || {
                 let _permit = permit;
-                let out = run_job(&job, collect);
-                progress.inc(1);
+                let clock = WallClock::start();
+                let out = match progress.sim_clock() {
+                    Some(mut sim_clock) => run_job(&job, collect, &mut sim_clock),
+                    None => run_job(&job, collect, &mut sim_core::sim::NoObserver),
+                };
+                let failure = match &out {
+                    Ok(o) if o.record.passed => None,
+                    Ok(o) => Some(o.record.failed_expectations().next().map_or_else(
+                        || "failed".to_string(),
+                        |e| format!("{} (actual: {})", e.text, e.actual),
+                    )),
+                    Err(e) => Some(e.to_string()),
+                };
+                progress.finished(
+                    &job.scenario.scenario.name,
+                    job.seed,
+                    failure.as_deref(),
+                    clock.elapsed(),
+                );
                 (index, out)
             });
         }
@@ -591,7 +705,7 @@ pub fn execute(
         }
         results
     });
-    progress.finish_and_clear();
+    progress.finish();
     // Jobs came in report order: their index is the sort key.
     let mut results = results;
     results.sort_by_key(|(index, _)| *index);

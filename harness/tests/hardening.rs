@@ -855,7 +855,7 @@ fn logs_with_cr_or_nul_line_endings_read_as_lines() {
             .expect("evidence");
     let unix = evidence.replace("\r\n", "\n");
     write(&dir, "lf.log", &unix);
-    let reference = run_in(&dir, &["log", "analyze", "lf.log", "--json"]);
+    let reference = run_in(&dir, &["log", "analyze", "lf.log", "--json", "-"]);
     assert_eq!(code(&reference), Some(0));
     let reference: serde_json::Value = serde_json::from_slice(&reference.stdout).expect("JSON");
     assert_eq!(reference["entries"], 1000);
@@ -865,7 +865,7 @@ fn logs_with_cr_or_nul_line_endings_read_as_lines() {
         ("nul-lf.log", unix.replace('\n', "\0\n")),
     ] {
         write(&dir, name, &text);
-        let out = run_in(&dir, &["log", "analyze", name, "--json"]);
+        let out = run_in(&dir, &["log", "analyze", name, "--json", "-"]);
         assert_eq!(code(&out), Some(0), "{name}: {}", stderr(&out));
         let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         for key in ["entries", "boots", "spontaneous_reboots", "user_reboots"] {
@@ -909,7 +909,7 @@ fn hypotheses_leave_out_the_tests_thin_evidence_cannot_feed() {
     );
     assert!(text.contains("left out of every score: night share"), "{text}");
     let mut json = args.to_vec();
-    json.push("--json");
+    json.extend(["--json", "-"]);
     let doc: serde_json::Value = serde_json::from_slice(&run_in(&dir, &json).stdout).expect("JSON");
     let ranked = &doc["ranking"][0];
     assert!(ranked["hours"]["p_value"].is_null(), "{ranked}");

@@ -104,7 +104,7 @@ fn the_ranking_is_deterministic_and_has_json() {
     assert!(text.contains("\n1    ") && text.contains("\n2    "), "{text}");
     assert_eq!(fletsim(&args).stdout, a.stdout);
     let mut json = args.to_vec();
-    json.push("--json");
+    json.extend(["--json", "-"]);
     let out = fletsim(&json);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(doc["ranking"].as_array().map(Vec::len), Some(2));

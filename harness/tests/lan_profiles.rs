@@ -157,7 +157,7 @@ fn each_profile_holds_the_documented_ports_at_its_busy_hour() {
 }
 
 /// The sweep the table's figures come from; prints the rows. Release mode only (40 seeds):
-/// `cargo test --release -p harness --test lan_profiles -- --nocapture`.
+/// `cargo test --release -p fletsim --test lan_profiles -- --nocapture`.
 #[test]
 #[cfg_attr(debug_assertions, ignore = "a long sweep: run it with cargo test --release")]
 fn the_documented_figures_are_the_means_of_a_long_sweep() {

@@ -3,7 +3,7 @@
 //! device log.
 //!
 //! Regenerate the evidence log after changing the generator with
-//! `FLETSIM_BLESS=1 cargo test -p harness --test log_analyze`.
+//! `FLETSIM_BLESS=1 cargo test -p fletsim --test log_analyze`.
 
 use std::path::{Path, PathBuf};
 
@@ -255,7 +255,8 @@ fn evidence_log_holds_the_reports_lines_and_consistent_times() {
 fn run_text(path: &Path, json: bool) -> Result<String, LogAnalyzeError> {
     let args = LogAnalyzeArgs {
         log: path.to_path_buf(),
-        json,
+        json: json.then_some(harness::outputs::Destination::Stdout),
+        force: false,
     };
     let mut out = Vec::new();
     run(&args, &mut out)?;

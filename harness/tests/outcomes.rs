@@ -6,7 +6,7 @@
 //! so `fletsim diff harness/tests/snapshots/ RESULTS` works on them too.
 //! After an intended change (or a new scenario), review with
 //! `cargo insta review`, or accept all with
-//! `INSTA_UPDATE=always cargo test -p harness --test outcomes`.
+//! `INSTA_UPDATE=always cargo test -p fletsim --test outcomes`.
 //! Under CI (`CI=true`) a stale or missing snapshot fails the test.
 
 use reports::snapshot::{SnapshotInfo, body};

@@ -631,3 +631,308 @@ fn stats_are_reported_only_when_asked_for() {
         "{text}"
     );
 }
+
+/// A folder holding `scenarios/` with a scenario that fails at every seed (`lossy.yaml`), one
+/// that passes (`user-reboot.yaml`) and one that does not load (`broken.yaml`); and the line
+/// of the failing expectation.
+fn ci_suite(test: &str) -> (std::path::PathBuf, u64) {
+    let dir = temp_dir(test);
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).expect("folder");
+    let lossy = std::fs::read_to_string(scenario("rule-fetch-lossy-link.yaml"))
+        .expect("scenario")
+        .replace("ipv4.first_up <= 15m", "ipv4.first_up <= 1s");
+    let line = lossy
+        .lines()
+        .position(|l| l.contains("ipv4.first_up <= 1s"))
+        .expect("the expectation") as u64
+        + 1;
+    std::fs::write(scenarios.join("lossy.yaml"), lossy).expect("write");
+    std::fs::copy(scenario("user-reboot.yaml"), scenarios.join("user-reboot.yaml")).expect("copy");
+    std::fs::write(scenarios.join("broken.yaml"), "duration: 1h\nline: {vne: nope}\n").expect("write");
+    (dir, line)
+}
+
+fn run_in(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = common::command(args);
+    cmd.current_dir(dir);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("fletsim runs")
+}
+
+#[test]
+fn junit_locates_each_failure_and_reports_a_file_that_does_not_load() {
+    let (dir, line) = ci_suite("junit-reporters");
+    let args = [
+        "run",
+        "scenarios",
+        "--seeds",
+        "2",
+        "--junit",
+        "j.xml",
+        "--json",
+        "r.json",
+    ];
+    let out = run_in(&dir, &args, &[]);
+    let err = stderr(&out);
+    // The file that does not load is reported, the others still run, and the exit is 2.
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: scenarios/broken.yaml:2:8: line: missing field `hgw_rental`"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("error: 1 scenario files failed to load (above); the others ran\n"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("FAIL  lossy (seed 2)"), "{}", stdout(&out));
+    let xml = std::fs::read_to_string(dir.join("j.xml")).expect("JUnit");
+
+    // Each testsuite names its file; testcases have a dotted classname without `.yaml`, a
+    // time, and never properties (junit-10.xsd allows none there).
+    assert!(xml.contains(r#"<testsuite name="lossy" tests="2" skipped="0" errors="0" failures="2" time="0.000" file="scenarios/lossy.yaml">"#), "{xml}");
+    assert!(
+        xml.contains(r#"<testcase name="lossy (seed 1)" classname="fletsim.scenarios.lossy" time="0.000">"#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<testcase name="user-reboot (seed 2)" classname="fletsim.scenarios.user-reboot" time="0.000"/>"#), "{xml}");
+    for case in xml.split("<testcase ").skip(1) {
+        let case = case.split("</testcase>").next().unwrap_or(case);
+        assert!(!case.contains("<properties>"), "{case}");
+    }
+    // The message: the failed expectation, its actual value, the reproduce command; the body
+    // locates it for both reporters; the trace is in <system-out>.
+    assert!(
+        xml.contains(r#"<failure message="ipv4.first_up &lt;= 1s (actual: 1m46.569s); reproduce: fletsim run scenarios/lossy.yaml --seed 2" type="expectation">"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "reproduce: fletsim run scenarios/lossy.yaml --seed 2\n    at scenarios.Expectation(lossy.yaml:{line})\n    at scenarios/lossy.yaml:{line}</failure>"
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<system-out>      2021-04-19 09:00:00          +0s  gateway: boot #1 (power-on)\n"),
+        "{xml}"
+    );
+    assert!(xml.contains("gateway: IPv4 up\n"), "{xml}");
+    // The file that did not load: an <error> testcase at the line of the error.
+    assert!(xml.contains(r#"<testsuite name="scenarios/broken.yaml" tests="1" skipped="0" errors="1" failures="0" time="0.000" file="scenarios/broken.yaml">"#), "{xml}");
+    assert!(
+        xml.contains(
+            r#"<error message="scenarios/broken.yaml:2:8: line: missing field `hgw_rental`" type="load">"#
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("    at scenarios/broken.yaml:2</error>"), "{xml}");
+
+    // The same bytes at any --jobs; and merge of the JSON writes the runs' part of it.
+    let again = run_in(
+        &dir,
+        &[
+            "run",
+            "scenarios",
+            "--seeds",
+            "2",
+            "--jobs",
+            "1",
+            "--junit",
+            "j1.xml",
+        ],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read(dir.join("j1.xml")).expect("j1"), xml.as_bytes());
+    let merged = run_in(&dir, &["merge", "r.json", "--junit", "m.xml", "-q"], &[]);
+    assert_eq!(merged.status.code(), Some(100), "{}", stderr(&merged));
+    let m = std::fs::read_to_string(dir.join("m.xml")).expect("merged");
+    let runs_part = |x: &str| x[x.find(r#"<testsuite name="lossy""#).expect("lossy")..].to_string();
+    assert_eq!(runs_part(&m), runs_part(&xml));
+
+    validate_with_xmllint(&dir.join("j.xml"));
+    check_with_the_reporters(&dir, line);
+}
+
+/// xmllint against Jenkins' junit-10.xsd (vendored in tests/reporters), where installed; CI
+/// sets FLETSIM_REQUIRE_XMLLINT=1 (apt: libxml2-utils).
+fn validate_with_xmllint(file: &std::path::Path) {
+    let schema = common::root().join("harness/tests/reporters/junit-10.xsd");
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(file)
+        .output();
+    match out {
+        Ok(out) => assert!(
+            out.status.success(),
+            "xmllint: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => {
+            assert!(
+                std::env::var_os("FLETSIM_REQUIRE_XMLLINT").is_none(),
+                "xmllint is required but not installed"
+            );
+            eprintln!("NOTE: xmllint is not installed; the JUnit file was not checked against junit-10.xsd");
+        }
+    }
+}
+
+/// Runs dorny/test-reporter and mikepenz/action-junit-report themselves (their published
+/// bundles, with node) on the JUnit file, through `tests/reporters/check.mjs`, and checks the
+/// annotations they would create: file, line and message. The actions are checkouts in the
+/// folder FLETSIM_REPORTER_ACTIONS (`test-reporter/` and `action-junit-report/`); without it,
+/// or without node and git, the check is skipped unless FLETSIM_REQUIRE_NODE=1.
+fn check_with_the_reporters(dir: &std::path::Path, line: u64) {
+    let required = std::env::var_os("FLETSIM_REQUIRE_NODE").is_some();
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let actions = std::env::var_os("FLETSIM_REPORTER_ACTIONS").map(std::path::PathBuf::from);
+    let (Some(actions), true, true) = (actions, have("node"), have("git")) else {
+        assert!(
+            !required,
+            "FLETSIM_REQUIRE_NODE is set: node, git and FLETSIM_REPORTER_ACTIONS are needed"
+        );
+        eprintln!(
+            "NOTE: the reporters' own parsers were not run (set FLETSIM_REPORTER_ACTIONS; needs node and git)"
+        );
+        return;
+    };
+    // dorny resolves files against `git ls-files`: the scenarios are tracked in a repository.
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "."]);
+    git(&["add", "scenarios"]);
+    git(&["commit", "-qm", "scenarios"]);
+    let script = common::root().join("harness/tests/reporters/check.mjs");
+    for action in ["test-reporter", "action-junit-report"] {
+        let out = std::process::Command::new("node")
+            .arg(&script)
+            .arg(actions.join(action))
+            .arg(dir)
+            .arg("j.xml")
+            .output()
+            .expect("node runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{action}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_str(&text).expect("the script's JSON");
+        let annotations = report["annotations"].as_array().cloned().unwrap_or_default();
+        let find = |path: &str, message: &str| {
+            annotations
+                .iter()
+                .find(|a| a["path"] == path && a["message"].as_str().is_some_and(|m| m.contains(message)))
+        };
+        let seed2 =
+            "ipv4.first_up <= 1s (actual: 1m46.569s); reproduce: fletsim run scenarios/lossy.yaml --seed 2";
+        let failed = find("scenarios/lossy.yaml", seed2).unwrap_or_else(|| panic!("{action}: {text}"));
+        assert_eq!(failed["line"], line, "{action}: {text}");
+        let broken = find("scenarios/broken.yaml", "missing field `hgw_rental`")
+            .unwrap_or_else(|| panic!("{action}: {text}"));
+        assert_eq!(broken["line"], 2, "{action}: {text}");
+        assert_eq!(annotations.len(), 3, "{action}: {text}");
+    }
+}
+
+#[test]
+fn github_actions_get_annotations_and_the_step_summary_is_appended_to() {
+    let (dir, line) = ci_suite("github-annotations");
+    std::fs::write(dir.join("summary.md"), "an earlier step's summary\n").expect("write");
+    let summary = dir.join("summary.md");
+    let vars = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", common::arg(&summary)),
+    ];
+    // Without --force: appending replaces nothing.
+    let args = [
+        "run",
+        "scenarios",
+        "--seeds",
+        "2",
+        "--markdown",
+        common::arg(&summary),
+    ];
+    let out = run_in(&dir, &args, &vars);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stdout(&out);
+    let annotations: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        annotations,
+        [
+            "::error file=scenarios/broken.yaml,line=2,title=scenarios/broken.yaml failed to load::scenarios/broken.yaml:2:8: line: missing field `hgw_rental`".to_string(),
+            format!("::error file=scenarios/lossy.yaml,line={line},title=lossy (seed 1)::ipv4.first_up <= 1s (actual: 1m39.28s)%0Areproduce: fletsim run scenarios/lossy.yaml --seed 1"),
+            format!("::error file=scenarios/lossy.yaml,line={line},title=lossy (seed 2)::ipv4.first_up <= 1s (actual: 1m46.569s)%0Areproduce: fletsim run scenarios/lossy.yaml --seed 2"),
+        ],
+        "{text}"
+    );
+    let md = std::fs::read_to_string(&summary).expect("summary");
+    assert!(md.starts_with("an earlier step's summary\n\n## ❌ fletsim: 4 runs of 2 scenarios, 2 passed, 2 failed\n\n1 scenario files failed to load:\n"), "{md}");
+    // Without GITHUB_ACTIONS, no annotations; another existing file is still never replaced.
+    let plain = run_in(&dir, &["run", "scenarios/user-reboot.yaml"], &[]);
+    assert!(!stdout(&plain).contains("::"), "{}", stdout(&plain));
+    let refused = run_in(
+        &dir,
+        &["run", "scenarios/user-reboot.yaml", "--markdown", "summary.md"],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("--markdown summary.md: exists (pass --force to overwrite)"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn under_ci_each_finished_run_prints_a_line_and_the_report_stays_the_same() {
+    let args = [
+        "run",
+        "scenarios/user-reboot.yaml",
+        "scenarios/rule-fetch-lossy-link.yaml",
+        "--seeds",
+        "3",
+    ];
+    let quiet_ci = fletsim(&args);
+    let ci = common::fletsim_env(&args, &[("CI", "true")]);
+    assert_eq!(ci.status.code(), Some(0), "{}", stderr(&ci));
+    assert_eq!(ci.stdout, quiet_ci.stdout, "the report does not change");
+    let err = stderr(&ci);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 6, "{err}");
+    for (i, l) in lines.iter().enumerate() {
+        assert!(l.starts_with(&format!("[{}/6] PASS ", i + 1)), "{err}");
+        assert!(l.ends_with('s') && l.contains(" (seed "), "{err}");
+    }
+    for seed in 1..=3 {
+        assert!(err.contains(&format!("PASS user-reboot (seed {seed}) ")), "{err}");
+        assert!(
+            err.contains(&format!("PASS rule-fetch-lossy-link (seed {seed}) ")),
+            "{err}"
+        );
+    }
+    // Without CI (and not on a terminal), nothing; -q silences the lines under CI too.
+    assert_eq!(stderr(&quiet_ci), "");
+    let q = common::fletsim_env(&[&args[..], &["-q"]].concat(), &[("CI", "true")]);
+    assert_eq!(stderr(&q), "");
+}

@@ -94,24 +94,34 @@ fn a_parallel_sweep_writes_well_formed_junit_and_the_same_bytes_for_any_jobs() {
             .iter()
             .all(|c| matches!(c.status, TestCaseStatus::Success { .. }))
     );
+    // Each testsuite names its scenario file; classnames are dotted, without `.yaml`.
+    for suite in &report.test_suites {
+        let file = suite.extra.get("file").expect("file on the testsuite").as_str();
+        assert!(files.iter().any(|f| f == file), "{file}");
+        let folders = file.rsplit_once('/').map_or("", |(f, _)| f).replace('/', ".");
+        for c in &suite.test_cases {
+            let classname = c.classname.as_ref().expect("classname").as_str();
+            assert_eq!(classname, format!("fletsim.{folders}.{}", suite.name.as_str()));
+        }
+    }
     let mut pairs = BTreeSet::new();
     for c in &cases {
         let classname = c.classname.as_ref().expect("classname").as_str().to_string();
+        let (_, seed) = c
+            .name
+            .as_str()
+            .rsplit_once(" (seed ")
+            .expect("the seed in the name");
         assert!(
-            files.contains(&classname),
-            "classname is the scenario file: {classname}"
+            c.properties.is_empty(),
+            "junit-10.xsd allows no properties on a testcase"
         );
-        let seed = c
-            .properties
-            .iter()
-            .find(|p| p.name.as_str() == "seed")
-            .expect("seed property");
         assert!(matches!(c.status, TestCaseStatus::Success { .. }));
         assert!(
-            c.time.is_none() && c.timestamp.is_none(),
+            c.time == Some(std::time::Duration::ZERO) && c.timestamp.is_none(),
             "no wall time in the report"
         );
-        pairs.insert((classname, seed.value.as_str().to_string()));
+        pairs.insert((classname, seed.to_string()));
     }
     assert_eq!(
         pairs.len(),

@@ -8,7 +8,7 @@
 //! - [`text`]: the terminal lines and summary of `fletsim run`.
 //! - [`json`]: JSON Lines, one record per run (the input of merge and diff).
 //! - [`junit`]: JUnit XML for CI test reporters; [`markdown`]: a summary for
-//!   `$GITHUB_STEP_SUMMARY`.
+//!   `$GITHUB_STEP_SUMMARY`; [`github`]: `::error` annotations for GitHub Actions.
 //! - [`snapshot`]: outcomes as insta-format `.snap` files (stable YAML).
 //! - [`diff`]: the semantic diff of two sets of outcomes, path by path.
 //! - [`pcap`]: classic pcap files of a simulated link's packets (raw IP,
@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::Outcome;
 
 pub mod diff;
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -57,6 +58,32 @@ pub struct RunRecord {
     /// so they are never part of an outcome, a digest or a snapshot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<RunStats>,
+    /// A failed run's trace as text, its first and last lines ([`TRACE_EXCERPT_LINES`]):
+    /// JUnit's `<system-out>`. Absent for a passed run, and when no report asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// How many lines of a failed run's trace its record keeps: this many from the start and as
+/// many from the end, with a line that counts those left out between.
+pub const TRACE_EXCERPT_LINES: usize = 100;
+
+/// A scenario file that could not be loaded: its run never happened, reports show it as an error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadFailure {
+    /// The file as records spell it.
+    pub file: String,
+    /// Where the error is (1-based), 0 when it is about the whole file.
+    pub line: u64,
+    /// The whole message, as printed (`FILE:LINE:COLUMN: PATH: WHAT`).
+    pub message: String,
+}
+
+impl LoadFailure {
+    /// The line to point at: the error's, or the file's first.
+    pub fn line_or_first(&self) -> u64 {
+        self.line.max(1)
+    }
 }
 
 /// What one run cost: engine events and the time they took.
@@ -109,6 +136,9 @@ pub struct ExpectationResult {
     /// verdict, the sweep does ([`sweep::judge_shares`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<sweep::Share>,
+    /// Its line in the scenario file (1-based; absent in records of older fletsim versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl RunRecord {
@@ -132,6 +162,14 @@ impl RunRecord {
             stats: None,
             ..self.clone()
         }
+    }
+
+    /// The line reports point at: the first failed expectation's, else the file's first line.
+    pub fn line(&self) -> u64 {
+        self.failed_expectations()
+            .find_map(|e| e.line)
+            .filter(|l| *l > 0)
+            .unwrap_or(1)
     }
 
     /// The expectations that failed this run (share expectations excluded).

@@ -8,8 +8,8 @@
 
 use std::io::{self, Write};
 
-use crate::RunRecord;
 use crate::sweep::ShareVerdict;
+use crate::{LoadFailure, RunRecord};
 
 /// How many failed runs are listed one by one.
 pub const MAX_FAILURES: usize = 50;
@@ -27,10 +27,15 @@ fn code(text: &str) -> String {
 }
 
 /// Writes the summary for records sorted by [`RunRecord::sort_key`].
-pub fn write(out: &mut dyn Write, records: &[RunRecord], shares: &[ShareVerdict]) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    records: &[RunRecord],
+    shares: &[ShareVerdict],
+    load_failures: &[LoadFailure],
+) -> io::Result<()> {
     let failed = records.iter().filter(|r| !r.passed).count();
     let missed = shares.iter().filter(|v| !v.met).count();
-    let ok = failed == 0 && missed == 0;
+    let ok = failed == 0 && missed == 0 && load_failures.is_empty();
     let scenarios = records
         .chunk_by(|a, b| a.file == b.file && a.scenario == b.scenario)
         .count();
@@ -43,6 +48,12 @@ pub fn write(out: &mut dyn Write, records: &[RunRecord], shares: &[ShareVerdict]
         records.len() - failed,
         failed
     )?;
+    if !load_failures.is_empty() {
+        writeln!(out, "\n{} scenario files failed to load:\n", load_failures.len())?;
+        for f in load_failures {
+            writeln!(out, "- {}", code(&f.message))?;
+        }
+    }
     if !shares.is_empty() {
         writeln!(
             out,

@@ -197,6 +197,8 @@ pub struct ShareVerdict {
     pub seed_range: (u64, u64),
     /// `held / runs >= share`.
     pub met: bool,
+    /// The expectation's line in the scenario file (1 when the records do not say).
+    pub line: u64,
 }
 
 impl ShareVerdict {
@@ -272,6 +274,7 @@ pub fn judge_shares(records: &[RunRecord]) -> Vec<ShareVerdict> {
                     missed_seeds: Vec::new(),
                     seed_range: (r.seed, r.seed),
                     met: false,
+                    line: e.line.filter(|l| *l > 0).unwrap_or(1),
                 });
             v.runs += 1;
             if e.passed {

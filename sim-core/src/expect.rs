@@ -23,7 +23,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::outcome::{self, TextField};
-use crate::time::SimDuration;
+use crate::time::{CivilDateTime, SimDuration};
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +71,9 @@ pub enum Literal {
     Number(f64),
     Bool(bool),
     Name(String),
+    /// A local calendar time (`2021-07-14`, `2021-07-14 03:00`), for `gateway.reboots.times[N]`
+    /// and `boots[N].date`.
+    DateTime(CivilDateTime),
     /// Another outcome path, compared by the kind of value found there.
     Path(Vec<Segment>),
 }
@@ -83,6 +86,7 @@ impl fmt::Display for Literal {
             Literal::Number(n) => write!(f, "{n}"),
             Literal::Bool(b) => write!(f, "{b}"),
             Literal::Name(s) => f.write_str(s),
+            Literal::DateTime(t) => write!(f, "{t}"),
             Literal::Path(p) => f.write_str(&path_text(p)),
         }
     }
@@ -161,6 +165,7 @@ enum Kind {
     Duration,
     Name(Vec<&'static str>),
     Text,
+    DateTime,
     /// A group of fields (their names).
     Mapping(Vec<String>),
     /// A list (its fixed length, if it has one).
@@ -178,6 +183,7 @@ impl Kind {
             Kind::Duration => "a duration",
             Kind::Name(_) => "a name",
             Kind::Text => "text",
+            Kind::DateTime => "a calendar time",
             Kind::Mapping(_) => "a group of fields",
             Kind::List(_) => "a list",
             Kind::Unknown => "a value",
@@ -322,6 +328,8 @@ fn check_literal(kind: &Kind, path: &str, literal: &Literal) -> Result<(), Expec
         (Kind::Duration, Literal::Duration(_)) => true,
         (Kind::Name(names), Literal::Name(n)) => names.contains(&n.as_str()),
         (Kind::Text, Literal::Name(_)) => true,
+        // Quoted, a time is compared as the text the outcome shows.
+        (Kind::DateTime, Literal::DateTime(_) | Literal::Name(_)) => true,
         _ => false,
     };
     if fits {
@@ -332,6 +340,7 @@ fn check_literal(kind: &Kind, path: &str, literal: &Literal) -> Result<(), Expec
         Kind::Bool => "true or false".to_string(),
         Kind::Duration => "a duration like 90s or 5m, or never".to_string(),
         Kind::Name(names) => names.join(", "),
+        Kind::DateTime => "a calendar time like 2021-07-14 or 2021-07-14 03:00:00".to_string(),
         _ => "text; put it in quotes if it looks like a number or a duration, e.g. \"12\"".to_string(),
     };
     Err(ExpectError::WrongValue {
@@ -406,6 +415,7 @@ fn kind_at(path: &[Segment], shape: &Value) -> Result<Kind, ExpectError> {
         Some(TextField::Duration) => Kind::Duration,
         Some(TextField::Name(names)) => Kind::Name(names),
         Some(TextField::Free) => Kind::Text,
+        Some(TextField::DateTime) => Kind::DateTime,
         None => Kind::Unknown,
     };
     Ok(match node {
@@ -427,6 +437,7 @@ fn compare_literal(actual: &Value, literal: &Literal) -> Option<Ordering> {
         (Literal::Number(want), Value::Number(n)) => n.as_f64().and_then(|x| x.partial_cmp(want)),
         (Literal::Bool(want), Value::Bool(b)) => Some(b.cmp(want)),
         (Literal::Name(want), Value::String(s)) => Some(s.as_str().cmp(want.as_str())),
+        (Literal::DateTime(want), Value::String(s)) => CivilDateTime::parse(s).map(|t| t.cmp(want)),
         _ => None,
     }
 }
@@ -557,6 +568,11 @@ fn parse_literal(text: &str) -> Result<Literal, ExpectError> {
         "true" => return Ok(Literal::Bool(true)),
         "false" => return Ok(Literal::Bool(false)),
         _ => {}
+    }
+    if text.len() >= 10
+        && let Some(t) = CivilDateTime::parse(text)
+    {
+        return Ok(Literal::DateTime(t));
     }
     if text.parse::<std::net::IpAddr>().is_ok() {
         // An address compares as a name: `ipv4.address == 106.72.63.108`.
@@ -718,6 +734,27 @@ mod tests {
         assert!(check("gateway.name == x").is_ok());
         assert!(check("ipv4.address == 106.72.63.108").is_ok());
         assert!(check("gateway.reboots.times[1] == \"2021-07-14 03:00:00\"").is_ok());
+    }
+
+    #[test]
+    fn reboot_times_and_boot_dates_compare_as_calendar_times() {
+        assert!(check("gateway.reboots.times[1] >= 2021-07-14").is_ok());
+        assert!(check("gateway.reboots.times[last] < 2021-10-01 06:00").is_ok());
+        let e = check("gateway.reboots.times[1] >= 3m").expect_err("a duration");
+        assert!(e.contains("a calendar time like 2021-07-14"), "{e}");
+        assert!(check("ipv4.first_up < 2021-07-14").is_err());
+        let outcome =
+            json!({"gateway": {"reboots": {"times": ["2021-07-14 03:00:00", "2021-08-02 23:59:59"]}}});
+        let judge = |text: &str| Expectation::parse(text).expect("parses").judge(&outcome);
+        assert!(judge("gateway.reboots.times[1] == 2021-07-14 03:00").passed);
+        assert!(judge("gateway.reboots.times[1] > 2021-07-14").passed);
+        assert!(judge("gateway.reboots.times[last] < 2021-08-03").passed);
+        assert!(!judge("gateway.reboots.times[last] < 2021-08-02 12:00").passed);
+        assert!(judge("gateway.reboots.times[1] < gateway.reboots.times[2]").passed);
+        assert_eq!(
+            judge("gateway.reboots.times[2] <= 2021-08-01").actual,
+            "2021-08-02 23:59:59"
+        );
     }
 
     #[test]

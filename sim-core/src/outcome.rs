@@ -215,7 +215,9 @@ pub enum TextField {
     Duration,
     /// One of these names.
     Name(Vec<&'static str>),
-    /// Any text: a date, an address, a digest, a name from the scenario.
+    /// A local calendar time (`2021-07-14 03:00:00`), ordered in time.
+    DateTime,
+    /// Any text: an address, a digest, a name from the scenario.
     Free,
 }
 
@@ -224,12 +226,8 @@ pub enum TextField {
 pub fn text_field(pattern: &str) -> Option<TextField> {
     use crate::trace::{BootCause, Step};
     let field = match pattern {
-        "gateway.name"
-        | "gateway.reboots.times[]"
-        | "ipv4.address"
-        | "ipv6.address"
-        | "boots[].date"
-        | "trace.digest" => TextField::Free,
+        "gateway.name" | "ipv4.address" | "ipv6.address" | "trace.digest" => TextField::Free,
+        "gateway.reboots.times[]" | "boots[].date" => TextField::DateTime,
         "gateway.model" => TextField::Name(vec!["hgw", "retail-router"]),
         "gateway.stuck_at" => TextField::Name(Step::ALL.iter().map(|s| s.name()).collect()),
         "boots[].cause" => TextField::Name(BootCause::ALL.iter().map(|c| c.name()).collect()),

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use sim_core::area::{
@@ -20,8 +21,9 @@ use super::{
     ScenarioError, Text, validate_home, vne_names,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Area")]
 pub(super) struct RawArea {
     homes: S<Text>,
     #[serde(default)]
@@ -33,8 +35,9 @@ pub(super) struct RawArea {
 }
 
 /// A kind of home: its weight and the body fields that differ from the scenario's.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaTemplate")]
 struct RawTemplate {
     name: S<String>,
     weight: Option<S<Text>>,
@@ -46,23 +49,26 @@ struct RawTemplate {
     aftr: Option<RawAftr>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaDistributor")]
 struct RawDistributor {
     max_concurrent: Option<S<Text>>,
     bandwidth: Option<S<Text>>,
     max_queue: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaRuleServer")]
 struct RawRuleServer {
     rate: Option<S<Text>>,
     burst: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaFault")]
 struct RawAreaFault {
     at: S<Text>,
     area_power_cut: Option<S<RawPowerCut>>,
@@ -72,31 +78,35 @@ struct RawAreaFault {
     br_outage: Option<S<RawBrOutage>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaPowerCut")]
 struct RawPowerCut {
     share: Option<S<Text>>,
     duration: S<Text>,
     restore_spread: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaRollout")]
 struct RawRollout {
     share: Option<S<Text>>,
     window: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaSaturation")]
 struct RawSaturation {
     max_concurrent: Option<S<Text>>,
     bandwidth: Option<S<Text>>,
     duration: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaRateLimit")]
 struct RawRateLimit {
     vne: Option<S<String>>,
     rate: S<Text>,
@@ -104,8 +114,9 @@ struct RawRateLimit {
     duration: Option<S<Text>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaBrOutage")]
 struct RawBrOutage {
     vne: Option<S<String>>,
     duration: S<Text>,

@@ -44,6 +44,11 @@ pub fn command(args: &[&str]) -> Command {
     for v in SHARD_VARIABLES {
         cmd.env_remove(v);
     }
+    // A CI running the tests sets these; each changes what fletsim prints (live lines,
+    // annotations, where the Markdown goes), so a test that wants them sets them itself.
+    for v in ["CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"] {
+        cmd.env_remove(v);
+    }
     cmd
 }
 
