@@ -93,7 +93,7 @@ fn a_rate_limited_rule_server_refuses_with_429_and_the_hgws_retry() {
 #[test]
 fn a_saturated_distributor_queues_a_rollout_and_homes_time_out() {
     let text = format!(
-        "{HOME}area:\n  homes: 300\n  distributor: {{ max_concurrent: 2, bandwidth: 20Mbit/s, max_queue: 50 }}\n  faults:\n    - at: 1h30m\n      bundle_rollout: {{ window: 1m }}\n"
+        "{HOME}area:\n  homes: 300\n  distributor: {{ max_concurrent: 2, bandwidth: 20Mbit/s, max_queue: 5 }}\n  faults:\n    - at: 1h30m\n      bundle_rollout: {{ window: 1m }}\n"
     );
     let o = sim_core::run(&load(&text).scenario).expect("runs");
     let area = o.area.expect("area");
