@@ -35,6 +35,8 @@ use sim_core::scenario::{
 use sim_core::time::{CivilDateTime, SimDuration, SimTime};
 use sim_core::timing::{SPREAD_FORMS, Spread};
 
+mod area;
+
 /// A scenario file that could not be used: where, which field, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -259,6 +261,8 @@ struct RawScenario {
     aftr: Option<RawAftr>,
     #[serde(default)]
     expect: Vec<S<String>>,
+    /// Many homes like this one ([`area`]).
+    area: Option<S<area::RawArea>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -479,6 +483,8 @@ struct RawFault {
     device_swap: Presence,
     #[serde(default, deserialize_with = "present")]
     napt_timeouts: Option<Option<RawTimeouts>>,
+    #[serde(default)]
+    bundle_update: Presence,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -517,13 +523,16 @@ struct RawEvery {
 /// The fault kinds as files spell them, for error messages.
 const FAULT_KINDS: &str = "onu_loss_of_signal, power_cut, user_reboot, factory_reset, distributor_stall, \
 distributor_error, distributor_slow, rule_server_down, rule_server_slow, link, contract_change, \
-spontaneous_reboot, app_crash, app_hang, java_vm_crash, device_swap, napt_timeouts";
+spontaneous_reboot, app_crash, app_hang, java_vm_crash, device_swap, napt_timeouts, bundle_update";
 
 // ---- stage 2: validation ---------------------------------------------------
 
 /// Builds errors that point into one file.
 struct Ctx<'a> {
     file: &'a Path,
+    /// Put before every field path: empty for the scenario's own fields,
+    /// `area.templates[N].` for a template's.
+    prefix: String,
 }
 
 impl Ctx<'_> {
@@ -532,7 +541,7 @@ impl Ctx<'_> {
             file: self.file.to_path_buf(),
             line: at.referenced.line(),
             column: at.referenced.column(),
-            path: path.to_string(),
+            path: format!("{}{path}", self.prefix),
             message: message.into(),
         }
     }
@@ -684,7 +693,10 @@ fn parse_raw(file: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
 }
 
 fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioError> {
-    let cx = Ctx { file };
+    let cx = Ctx {
+        file,
+        prefix: String::new(),
+    };
     let name = match &raw.name {
         Some(n) => {
             let ok = !n.value.is_empty()
@@ -718,9 +730,105 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
             format!("longer than the limit of {}", limits::MAX_DURATION),
         ));
     }
-    let line = validate_line(&cx, &raw.line)?;
+    let home = validate_home(
+        &cx,
+        HomeParts {
+            line: &raw.line,
+            links: &raw.links,
+            gateway: &raw.gateway,
+            lan: &raw.lan,
+            faults: &raw.faults,
+            aftr: &raw.aftr,
+        },
+        duration,
+    )?;
+    let HomeBody {
+        line,
+        links,
+        gateway,
+        lan,
+        faults,
+        aftr,
+    } = home;
+    let mut scenario = Scenario {
+        name,
+        seed,
+        start,
+        duration,
+        line,
+        links,
+        gateway,
+        lan,
+        faults,
+        aftr,
+        area: None,
+    };
+    let mut cost = sim_core::cost::estimate(&scenario);
+    if let Some(raw_area) = &raw.area {
+        let spec = area::validate_area(&cx, raw_area, &raw, &scenario)?;
+        cost = sim_core::area::estimate(&spec);
+        scenario.area = Some(Box::new(spec));
+    }
+    if cost.over_limit() {
+        return Err(over_limit_error(file, &cost));
+    }
+    let shape = sim_core::shape_of_outcome(&scenario);
+    let expectations = raw
+        .expect
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let path = format!("expect[{i}]");
+            let (text, share) = split_share(&e.value).map_err(|err| cx.err(e, &path, err.to_string()))?;
+            let parsed =
+                Expectation::parse(text).map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
+            parsed
+                .check(&shape)
+                .map_err(|err| cx.err(e, &path, err.to_string()))?;
+            Ok(ScenarioExpectation {
+                text: e.value.trim().to_string(),
+                expectation: parsed,
+                share,
+                line: e.referenced.line(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(LoadedScenario {
+        file: file.to_path_buf(),
+        description: raw.description.unwrap_or_default().trim().to_string(),
+        scenario,
+        expectations,
+        overrides: Vec::new(),
+        cost,
+    })
+}
+
+/// The parts of a one-home body: the scenario's own, or an area template's (each field the
+/// template's when it gives one, else the scenario's).
+struct HomeParts<'r> {
+    line: &'r RawLine,
+    links: &'r BTreeMap<String, S<RawLink>>,
+    gateway: &'r RawGateway,
+    lan: &'r BTreeMap<String, S<RawClient>>,
+    faults: &'r [S<RawFault>],
+    aftr: &'r Option<RawAftr>,
+}
+
+/// A validated one-home body.
+struct HomeBody {
+    line: LineContract,
+    links: BTreeMap<LinkId, LinkConditions>,
+    gateway: GatewaySpec,
+    lan: Vec<ClientGroup>,
+    faults: Vec<FaultSpec>,
+    aftr: AftrSpec,
+}
+
+/// Validates one home: its line, links, gateway, LAN, faults and AFTR.
+fn validate_home(cx: &Ctx, parts: HomeParts<'_>, duration: SimDuration) -> Result<HomeBody, ScenarioError> {
+    let line = validate_line(cx, parts.line)?;
     let mut links = BTreeMap::new();
-    for (key, link) in &raw.links {
+    for (key, link) in parts.links {
         let path = format!("links.{key}");
         let id = LinkId::from_name(key).ok_or_else(|| {
             cx.err(
@@ -737,10 +845,10 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         };
         links.insert(id, LinkConditions { latency, loss });
     }
-    let gateway = validate_gateway(&cx, &raw.gateway, &line)?;
+    let gateway = validate_gateway(cx, parts.gateway, &line)?;
     let mut lan = Vec::new();
     let mut total_clients: u64 = 0;
-    for (key, client) in &raw.lan {
+    for (key, client) in parts.lan {
         let path = format!("lan.{key}");
         let profile = ClientProfile::from_name(key).ok_or_else(|| {
             let names: Vec<_> = ClientProfile::ALL.iter().map(|p| p.name()).collect();
@@ -787,63 +895,26 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         });
     }
     lan.sort_by_key(|g| g.profile);
-    if raw.faults.len() > limits::MAX_FAULTS {
+    if parts.faults.len() > limits::MAX_FAULTS {
         return Err(cx.err(
-            &raw.faults[limits::MAX_FAULTS],
+            &parts.faults[limits::MAX_FAULTS],
             "faults",
             format!("more than {} faults", limits::MAX_FAULTS),
         ));
     }
-    let faults = raw
+    let faults = parts
         .faults
         .iter()
         .enumerate()
-        .map(|(i, f)| validate_fault(&cx, f, &format!("faults[{i}]"), duration))
+        .map(|(i, f)| validate_fault(cx, f, &format!("faults[{i}]"), duration))
         .collect::<Result<Vec<_>, _>>()?;
-    let scenario = Scenario {
-        name,
-        seed,
-        start,
-        duration,
+    Ok(HomeBody {
         line,
         links,
         gateway,
         lan,
         faults,
-        aftr: validate_aftr(&cx, &raw.aftr)?,
-    };
-    let cost = sim_core::cost::estimate(&scenario);
-    if cost.over_limit() {
-        return Err(over_limit_error(file, &cost));
-    }
-    let shape = sim_core::shape_of_outcome(&scenario);
-    let expectations = raw
-        .expect
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let path = format!("expect[{i}]");
-            let (text, share) = split_share(&e.value).map_err(|err| cx.err(e, &path, err.to_string()))?;
-            let parsed =
-                Expectation::parse(text).map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
-            parsed
-                .check(&shape)
-                .map_err(|err| cx.err(e, &path, err.to_string()))?;
-            Ok(ScenarioExpectation {
-                text: e.value.trim().to_string(),
-                expectation: parsed,
-                share,
-                line: e.referenced.line(),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(LoadedScenario {
-        file: file.to_path_buf(),
-        description: raw.description.unwrap_or_default().trim().to_string(),
-        scenario,
-        expectations,
-        overrides: Vec::new(),
-        cost,
+        aftr: validate_aftr(cx, parts.aftr)?,
     })
 }
 
@@ -1633,6 +1704,9 @@ fn validate_fault(
     if r.device_swap == Presence::Present {
         kinds.push(FaultKind::DeviceSwap);
     }
+    if r.bundle_update == Presence::Present {
+        kinds.push(FaultKind::BundleUpdate);
+    }
     if let Some(x) = &r.napt_timeouts {
         let needs = "at least one of `udp`, `tcp`, `tcp_transitory`, `icmp`: the timers the user sets, \
                      e.g. `napt_timeouts: { udp: 30s }`";
@@ -1692,7 +1766,8 @@ fn validate_fault(
 
 /// The faults `every:` takes, as files spell them.
 const REPEATING_FAULTS: &str = "onu_loss_of_signal, power_cut, distributor_stall, distributor_error, \
-distributor_slow, rule_server_down, rule_server_slow, link, spontaneous_reboot, app_crash, app_hang, java_vm_crash";
+distributor_slow, rule_server_down, rule_server_slow, link, spontaneous_reboot, app_crash, app_hang, java_vm_crash, \
+bundle_update";
 
 /// Whether a fault may strike again and again as a random process (`every:`): everything but
 /// the user's own actions (and the contract change), which happen once, at a time (`at:`).
@@ -1714,7 +1789,8 @@ fn may_repeat(kind: &FaultKind) -> bool {
         | FaultKind::SpontaneousReboot
         | FaultKind::AppCrash { .. }
         | FaultKind::AppHang { .. }
-        | FaultKind::JavaVmCrash { .. } => true,
+        | FaultKind::JavaVmCrash { .. }
+        | FaultKind::BundleUpdate => true,
     }
 }
 

@@ -246,26 +246,31 @@ pub fn run_collecting(
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let mut sim = Simulation::new(&scenario);
-    if collect.pcap {
-        sim.capture_packets();
-    }
-    let clock = RunClock::start();
-    let timeline = if collect.timeline {
-        Some(run_sampled(&mut sim, &scenario, observer)?)
+    let (outcome, stats, artifacts) = if scenario.area.is_some() {
+        run_area(&scenario, observer, collect)?
     } else {
-        sim.run_until(sim.end(), observer)?;
-        None
-    };
-    let stats = collect.stats.then(|| clock.stats(sim.engine_stats()));
-    let outcome = sim.outcome();
-    let artifacts = Artifacts {
-        timeline,
-        capture: sim.take_capture(),
-        device_log: collect
-            .device_log
-            .then(|| (sim.gateway_name().to_string(), sim.device_log_text())),
-        start_unix_seconds: Calendar::new(scenario.start).start_unix_seconds(),
+        let mut sim = Simulation::new(&scenario);
+        if collect.pcap {
+            sim.capture_packets();
+        }
+        let clock = RunClock::start();
+        let timeline = if collect.timeline {
+            Some(run_sampled(&mut sim, &scenario, observer)?)
+        } else {
+            sim.run_until(sim.end(), observer)?;
+            None
+        };
+        let stats = collect.stats.then(|| clock.stats(sim.engine_stats()));
+        let outcome = sim.outcome();
+        let artifacts = Artifacts {
+            timeline,
+            capture: sim.take_capture(),
+            device_log: collect
+                .device_log
+                .then(|| (sim.gateway_name().to_string(), sim.device_log_text())),
+            start_unix_seconds: Calendar::new(scenario.start).start_unix_seconds(),
+        };
+        (outcome, stats, artifacts)
     };
     let value = serde_json::to_value(&outcome).unwrap_or(serde_json::Value::Null);
     let expectations: Vec<ExpectationResult> = loaded
@@ -296,6 +301,26 @@ pub fn run_collecting(
         trace: None,
     };
     Ok((record, artifacts))
+}
+
+/// Runs an area scenario (all its homes in one event loop, [`sim_core::area`]). Its
+/// artifacts are none: timelines, captures and device logs are one home's, and an area's
+/// outcome block is what describes it.
+fn run_area(
+    scenario: &sim_core::Scenario,
+    observer: &mut dyn Observer<TraceEvent>,
+    collect: Collect,
+) -> Result<(sim_core::Outcome, Option<reports::RunStats>, Artifacts), sim_core::RunError> {
+    let clock = RunClock::start();
+    let (outcome, engine) = sim_core::area::run(scenario, observer)?;
+    let stats = collect.stats.then(|| clock.stats(engine));
+    let artifacts = Artifacts {
+        timeline: None,
+        capture: None,
+        device_log: None,
+        start_unix_seconds: Calendar::new(scenario.start).start_unix_seconds(),
+    };
+    Ok((outcome, stats, artifacts))
 }
 
 /// How long a run took on the wall clock, for the live lines on stderr (never a report).

@@ -222,10 +222,10 @@ impl DeviceLog {
 
     /// A log that keeps the last `capacity` entries (0 keeps none).
     pub fn with_capacity(capacity: usize) -> DeviceLog {
-        // Reserve up front for device-sized rings; larger ones grow as written.
-        let reserve = capacity.min(4 * XG100NE_LOG_CAPACITY);
+        // Nothing reserved up front: the ring grows as written, so an area of many homes
+        // whose logs hold a few dozen entries each does not pay for a thousand each.
         DeviceLog {
-            entries: VecDeque::with_capacity(reserve),
+            entries: VecDeque::new(),
             capacity,
             written: 0,
         }

@@ -291,6 +291,10 @@ impl TraceDigest {
     pub fn hex(&self) -> String {
         format!("{:016x}", self.writer.finish())
     }
+    /// The digest so far as a number.
+    pub fn value(&self) -> u64 {
+        self.writer.finish()
+    }
     /// How many events were folded in.
     pub fn events(&self) -> u64 {
         self.events

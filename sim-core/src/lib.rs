@@ -22,11 +22,14 @@
 //! - [`hazard`]: random fault processes (constant, Weibull ageing, time of day, load, heap leak).
 //! - [`lan`]: LAN client profiles and their session arrivals.
 //! - [`sim`]: the run: event dispatch, faults, LAN sessions, the outcome.
+//! - [`area`]: many homes sharing the distributor, the rule servers and the BR, with
+//!   capacity models and area-wide faults; one event loop over the homes' simulations.
 //! - [`trace`], [`outcome`]: what a run emits and what it produced.
 //! - [`device_log`]: the HGW log ring buffer in the device's own format.
 //! - [`expect`]: expectations over outcome paths (`ipv4.first_up <= 3m`).
 //! - [`stats`]: pure statistics (KS, chi-square, Wilson) for comparing fault times with a log.
 
+pub mod area;
 pub mod cost;
 pub mod device_log;
 pub mod engine;
@@ -69,10 +72,16 @@ pub fn shape_of_outcome(scenario: &Scenario) -> serde_json::Value {
             java_vm_up: None,
         });
     }
+    if let Some(area) = &scenario.area {
+        outcome.area = Some(area::AreaOutcome::shape(area));
+    }
     serde_json::to_value(outcome).unwrap_or(serde_json::Value::Null)
 }
 
-/// Runs a scenario to its end and returns the outcome.
+/// Runs a scenario to its end and returns the outcome (an area scenario: all its homes).
 pub fn run(scenario: &Scenario) -> Result<Outcome, RunError> {
+    if scenario.area.is_some() {
+        return area::run(scenario, &mut sim::NoObserver).map(|(outcome, _)| outcome);
+    }
     Simulation::run(scenario, &mut sim::NoObserver)
 }

@@ -524,6 +524,14 @@ impl NaptTable {
         }
     }
 
+    /// The same table without its time-weighted occupancy histogram (some tens of kilobytes):
+    /// for tables whose occupancy quantiles nobody reads (they stay zero), such as the homes of
+    /// a large area other than the one its outcome shows in full.
+    pub fn without_occupancy(mut self) -> NaptTable {
+        self.occupancy = None;
+        self
+    }
+
     /// The configuration the table was built with.
     pub fn config(&self) -> &NaptConfig {
         &self.config

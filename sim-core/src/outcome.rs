@@ -63,6 +63,9 @@ pub struct Outcome {
     /// Per LAN client profile.
     pub lan: BTreeMap<String, ClientOutcome>,
     pub trace: TraceSummary,
+    /// An area run's homes (the fields above are its home 0's); absent for one home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<crate::area::AreaOutcome>,
 }
 
 /// The gateway as a whole.

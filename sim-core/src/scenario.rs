@@ -56,6 +56,8 @@ pub struct Scenario {
     pub faults: Vec<FaultSpec>,
     /// The DS-Lite AFTR's carrier-grade NAT (used on DS-Lite lines only).
     pub aftr: AftrSpec,
+    /// Many homes like this one sharing the NGN's servers ([`crate::area`]); `None`: one home.
+    pub area: Option<Box<crate::area::AreaSpec>>,
 }
 
 /// The AFTR's carrier-grade NAT as one subscriber sees it.
@@ -540,6 +542,10 @@ pub enum FaultKind {
     DeviceSwap,
     /// The user changes the NAPT idle timers in the gateway's advanced settings.
     NaptTimeouts { timeouts: NaptTimeouts },
+    /// Flets Joint releases a new version of the VNE's bundle to this line: an HGW with the
+    /// old one in flash stops its Java VM, downloads the new bundle, installs it and starts
+    /// the VM again (an area's `bundle_rollout` gives each home one).
+    BundleUpdate,
 }
 
 impl FaultKind {
@@ -563,6 +569,7 @@ impl FaultKind {
             FaultKind::JavaVmCrash { .. } => "java_vm_crash",
             FaultKind::DeviceSwap => "device_swap",
             FaultKind::NaptTimeouts { .. } => "napt_timeouts",
+            FaultKind::BundleUpdate => "bundle_update",
         }
     }
 
@@ -584,7 +591,8 @@ impl FaultKind {
             | FaultKind::AppHang { .. }
             | FaultKind::JavaVmCrash { .. }
             | FaultKind::DeviceSwap
-            | FaultKind::NaptTimeouts { .. } => None,
+            | FaultKind::NaptTimeouts { .. }
+            | FaultKind::BundleUpdate => None,
         }
     }
 

@@ -53,6 +53,15 @@ fn text_answer(delay: SimDuration, status: u16, text: &str) -> ServerBehaviour {
     }
 }
 
+/// A server's immediate error answer (an area's distributor with a full queue, `503`; a
+/// rate-limited rule server, `429`).
+pub fn refusal(status: u16) -> ServerBehaviour {
+    text_answer(SimDuration::ZERO, status, "{\"error\":\"busy, try again later\"}")
+}
+
+/// Status a rate-limited rule server answers with.
+pub const STATUS_TOO_MANY_REQUESTS: u16 = 429;
+
 /// How a fault shapes an otherwise normal answer: `None` when the fault replaces it.
 fn faulted(faults: &ServerFaults) -> Result<SimDuration, ServerBehaviour> {
     match faults.current() {

@@ -56,6 +56,7 @@ fn scenario(hgw: bool, vne: &str, faults: Vec<(u64, FaultKind)>) -> Scenario {
             })
             .collect(),
         aftr: sim_core::scenario::AftrSpec::default(),
+        area: None,
     }
 }
 

@@ -62,6 +62,7 @@ fn hgw(vne: &str, faults: Vec<(SimDuration, FaultKind)>) -> Scenario {
             })
             .collect(),
         aftr: sim_core::scenario::AftrSpec::default(),
+        area: None,
     }
 }
 

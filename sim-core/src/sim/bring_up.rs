@@ -5,7 +5,9 @@
 //! stream ([`TimingStreams`]).
 
 use super::*;
+use crate::area::Admission;
 use crate::device_log::LogMessage;
+use crate::fetch::ServerBehaviour;
 use crate::packet;
 
 impl Simulation<'_> {
@@ -279,22 +281,53 @@ impl Simulation<'_> {
         let Some(h) = self.hgw_settings().cloned() else {
             return;
         };
+        let mut behaviour = self.distributor.answer(h.bundle_bytes, self.software);
+        // In an area, a request the home's own distributor would serve goes through the
+        // shared distributor's queue and bandwidth.
+        let admission = match (&mut self.shared, &behaviour) {
+            (Some(shared), ServerBehaviour::Respond { status: 200, .. }) => {
+                Some(shared.distributor.admit(self.now, h.bundle_bytes))
+            }
+            _ => None,
+        };
+        let mut floor = SimDuration::ZERO;
+        match admission {
+            Some(Admission::Refuse { status }) => behaviour = crate::servers::refusal(status),
+            Some(Admission::Serve { wait, transfer }) if wait + transfer >= h.distribution_timeout => {
+                // Not served (or not done) before the HGW gives up.
+                behaviour = ServerBehaviour::Silent;
+            }
+            Some(Admission::Serve { wait, transfer }) => {
+                if let ServerBehaviour::Respond { delay, .. } = &mut behaviour {
+                    *delay += wait;
+                }
+                floor = wait + transfer;
+            }
+            None => {}
+        }
         let spec = FetchSpec {
             client_addr: self.ce_addr,
             server_addr: DISTRIBUTOR_ADDR,
             server_port: 80,
             host: "flets-joint.ngn.example".into(),
             path: self.software.bundle_path.into(),
-            behaviour: self.distributor.answer(h.bundle_bytes, self.software),
+            behaviour,
             timeout: h.distribution_timeout,
         };
         let path = self.links.path_to(LinkId::Distributor);
-        let report = fetch::run_fetch(
+        let mut report = fetch::run_fetch(
             &spec,
             &path,
             &mut self.rng_distributor_fetch,
             self.capture.is_some(),
         );
+        if !matches!(report.result, FetchResult::TimedOut) {
+            // The bytes take at least their share of the distributor's bandwidth.
+            report.elapsed = report.elapsed.max(floor);
+        }
+        if let Some(shared) = &mut self.shared {
+            shared.distributor.finish(self.now, self.now + report.elapsed);
+        }
         self.capture_fetch(LinkId::Distributor, &report, path.one_way_latency);
         self.fetch_done_later(FetchTarget::Distributor, report);
     }
@@ -307,11 +340,7 @@ impl Simulation<'_> {
             server_port: 80,
             host: "rule.vne.example".into(),
             path: format!("/mape/rule?prefix={}", self.scenario.line.prefix),
-            behaviour: self.rule_server.answer(
-                self.hgw_rental,
-                self.distributor.delivered_to_line,
-                self.rule_answer.as_ref(),
-            ),
+            behaviour: self.rule_server_behaviour(),
             timeout: RULE_FETCH_TIMEOUT,
         };
         let path = self.links.path_to(LinkId::RuleServer);
@@ -319,6 +348,28 @@ impl Simulation<'_> {
         let report = fetch::run_fetch(&spec, &path, &mut self.rng_rule_fetch, self.capture.is_some());
         self.capture_fetch(LinkId::RuleServer, &report, path.one_way_latency);
         report
+    }
+
+    /// How the rule server treats a request now: the home's own server, and in an area the
+    /// VNE's shared rate limit (`429` beyond it).
+    fn rule_server_behaviour(&mut self) -> ServerBehaviour {
+        let behaviour = self.rule_server.answer(
+            self.hgw_rental,
+            self.distributor.delivered_to_line,
+            self.rule_answer.as_ref(),
+        );
+        let vne = self.scenario.line.vne.name;
+        let limited = matches!(behaviour, ServerBehaviour::Respond { .. })
+            && self
+                .shared
+                .as_mut()
+                .and_then(|s| s.rule_server(vne))
+                .is_some_and(|limiter| !limiter.admit(self.now));
+        if limited {
+            crate::servers::refusal(crate::servers::STATUS_TOO_MANY_REQUESTS)
+        } else {
+            behaviour
+        }
     }
 
     pub(super) fn fetch_rule(&mut self) {
@@ -420,7 +471,14 @@ impl Simulation<'_> {
             match &mut self.napt {
                 Some(napt) if napt.port_set() == ports => {}
                 Some(napt) => napt.set_port_set(self.now, ports),
-                None => self.napt = Some(NaptTable::new(self.scenario.gateway.napt, ports)),
+                None => {
+                    let table = NaptTable::new(self.scenario.gateway.napt, ports);
+                    self.napt = Some(if self.napt_occupancy {
+                        table
+                    } else {
+                        table.without_occupancy()
+                    });
+                }
             }
         }
         if self.gateway.ipv4.up(self.now) {

@@ -81,6 +81,7 @@ impl Simulation<'_> {
                 self.distributor.set_registration(hgw_rental);
                 self.emit(TraceEvent::ContractChanged { hgw_rental });
             }
+            FaultKind::BundleUpdate => self.bundle_update(),
         }
     }
 
@@ -126,7 +127,8 @@ impl Simulation<'_> {
             | FaultKind::AppHang { .. }
             | FaultKind::JavaVmCrash { .. }
             | FaultKind::DeviceSwap
-            | FaultKind::NaptTimeouts { .. } => {}
+            | FaultKind::NaptTimeouts { .. }
+            | FaultKind::BundleUpdate => {}
         }
     }
 

@@ -123,6 +123,30 @@ impl Simulation<'_> {
         }
     }
 
+    /// A new bundle version is released to this line. ASSUMPTION (no HGW's log of an update is
+    /// public): the HGW stops its app and Java VM (IPv4 goes down), downloads the new bundle
+    /// from Flets Joint, installs it and starts the VM again, through the same steps as a first
+    /// distribution; a unit still without a bundle, or installing one, gets the new version
+    /// anyway. An unpowered unit fetches it at its next boot.
+    pub(super) fn bundle_update(&mut self) {
+        if !self.gateway.is_hgw() || !self.gateway.bundle_cached || self.gateway.java == JavaState::Installing
+        {
+            return;
+        }
+        if self.gateway.powered {
+            self.log(LogMessage::JavaVmStopped);
+            if self.java_is_up() {
+                self.app_stops_ipv4();
+            }
+            // Java events of the running VM are stale now.
+            self.gateway.java_epoch += 1;
+            self.set_java(JavaState::Stopped);
+            self.gateway.java_restarts += 1;
+        }
+        self.gateway.bundle_cached = false;
+        self.advance();
+    }
+
     /// A new unit of the same model replaces the gateway: a fresh log, no bundle in flash
     /// (Flets Joint delivers it again), the same firmware (and so the same hazards).
     pub(super) fn swap_device(&mut self) {

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 
+use crate::area::AreaServers;
 use crate::engine::{EventQueue, Observer, TraceDigest};
 use crate::fetch::{self, FetchResult, FetchSpec};
 use crate::gateway::{Gateway, Ipv4Config, JavaState, Pending};
@@ -296,6 +297,11 @@ pub struct Simulation<'s> {
     lease_start: SimTime,
     /// The most events this run may process ([`crate::cost::event_limit`]).
     event_limit: u64,
+    /// The servers of the area this home belongs to, lent while the area steps it
+    /// ([`Simulation::lend_servers`]); `None` for a one-home run.
+    shared: Option<Box<AreaServers>>,
+    /// Whether NAPT tables keep their occupancy histogram ([`Simulation::skip_napt_occupancy`]).
+    napt_occupancy: bool,
 }
 
 /// What a run cost the engine so far: never part of an outcome or a digest.
@@ -370,7 +376,14 @@ impl<'s> Simulation<'s> {
             clients,
             family_epochs: [0, 0],
             napt: None,
-            aftr: NaptTable::new(aftr_config, PortSet::all()),
+            // On a MAP-E line the AFTR's table is never used: a table without ports (the full
+            // one lists 64,512) or statistics keeps the line's memory small.
+            aftr: if ds_lite {
+                NaptTable::new(aftr_config, PortSet::all())
+            } else {
+                NaptTable::new(aftr_config, PortSet::new(0, 8, 0).unwrap_or(PortSet::all()))
+                    .without_occupancy()
+            },
             calendar: Calendar::new(scenario.start),
             capture: None,
             napt_config: scenario.gateway.napt,
@@ -384,6 +397,8 @@ impl<'s> Simulation<'s> {
             software: VneSoftware::of(line.vne),
             lease_epoch: 0,
             lease_start: SimTime::ZERO,
+            shared: None,
+            napt_occupancy: true,
         };
         let mut uses_load = false;
         for (i, fault) in scenario.faults.iter().enumerate() {
@@ -513,6 +528,39 @@ impl<'s> Simulation<'s> {
         }
         self.now = self.now.max(until);
         Ok(())
+    }
+
+    /// Lends the area's shared servers to this home for its next steps (the home's
+    /// distribution and rule fetches go through their capacity models, its IPv4 through
+    /// the area's BR); [`Simulation::return_servers`] gives them back.
+    pub fn lend_servers(&mut self, servers: Box<AreaServers>) {
+        self.shared = Some(servers);
+    }
+
+    /// The shared servers lent by [`Simulation::lend_servers`].
+    pub fn return_servers(&mut self) -> Option<Box<AreaServers>> {
+        self.shared.take()
+    }
+
+    /// Leaves out the gateway's NAPT occupancy histogram (its `napt.occupancy` quantiles stay
+    /// zero): an area's homes other than home 0, whose outcomes are only summed.
+    pub fn skip_napt_occupancy(&mut self) {
+        self.napt_occupancy = false;
+    }
+
+    /// Whether IPv6 and IPv4 are up now (as the gateway sees them).
+    pub fn families_up(&self) -> (bool, bool) {
+        (self.gateway.ipv6.is_up(), self.gateway.ipv4.is_up())
+    }
+
+    /// The bring-up step the gateway waits at now (`Step::None` when IPv4 is up).
+    pub fn current_step(&self) -> Step {
+        self.gateway.current_step(self.onu.link_up(), self.ds_lite)
+    }
+
+    /// The digest of this run's trace so far, as a number (an area folds its homes' together).
+    pub fn digest_value(&self) -> u64 {
+        self.digest.value()
     }
 
     /// The NAPT tables' occupancy now, read without changing anything (see
@@ -659,6 +707,7 @@ impl<'s> Simulation<'s> {
                 events: self.digest.events(),
                 digest: self.digest.hex(),
             },
+            area: None,
         }
     }
 }

@@ -120,9 +120,16 @@ impl Simulation<'_> {
         }
     }
 
+    fn br_is_down(&self) -> bool {
+        self.shared
+            .as_ref()
+            .is_some_and(|s| s.br_is_down(self.scenario.line.vne.name))
+    }
+
     /// A LAN client starts a session: over IPv6 or IPv4 (through NAPT or the AFTR), or fails.
     pub(super) fn on_session_start(&mut self, group: u32) {
         self.schedule_next_session(group);
+        let br_down = self.br_is_down();
         let spec = &self.scenario.lan[group as usize];
         let profile = spec.profile;
         let model = &spec.model;
@@ -150,7 +157,8 @@ impl Simulation<'_> {
 
         let up = match family {
             Family::Ipv6 => self.gateway.ipv6.is_up(),
-            Family::Ipv4 => self.gateway.ipv4.is_up(),
+            // An area's BR (or AFTR) outage: the tunnel is up, nothing comes back through it.
+            Family::Ipv4 => self.gateway.ipv4.is_up() && !br_down,
         };
         let ipv4 = family == Family::Ipv4;
         if !up {

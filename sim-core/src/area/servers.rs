@@ -1,0 +1,357 @@
+//! The servers an area's homes share, with their capacity models: the Flets
+//! Joint distributor (concurrent downloads, bandwidth, a bounded queue) and
+//! one MAP rule server per VNE (a request-rate limit that answers `429`).
+//!
+//! Homes reach these through [`AreaServers`], which the area lends to the
+//! home being stepped; every decision depends only on the requests made so
+//! far, in the area's event order, so the run stays deterministic. All
+//! arithmetic is on integer nanoseconds and bytes.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{SimDuration, SimTime};
+
+/// The distributor's capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DistributorCapacity {
+    /// Downloads served at once; further requests wait in the queue.
+    pub max_concurrent: u32,
+    /// The distributor's total bandwidth, shared by the downloads in progress.
+    pub bandwidth_bps: u64,
+    /// Requests that may wait; one more is refused with `503`.
+    pub max_queue: u32,
+}
+
+impl Default for DistributorCapacity {
+    /// ASSUMPTION (NTT publishes no figure): 1,000 downloads at once over 10 Gbit/s, and
+    /// 10,000 waiting. A 512 KiB bundle then takes 0.4 s at full load, so a whole 10,000-home
+    /// area downloading at once is served in seconds (docs/area.md says why these values).
+    fn default() -> Self {
+        DistributorCapacity {
+            max_concurrent: 1_000,
+            bandwidth_bps: 10_000_000_000,
+            max_queue: 10_000,
+        }
+    }
+}
+
+/// One VNE rule server's request-rate limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleServerCapacity {
+    /// Requests per second answered on average.
+    pub rate_per_second: u32,
+    /// Requests that may arrive at once above the rate.
+    pub burst: u32,
+}
+
+impl Default for RuleServerCapacity {
+    /// ASSUMPTION (no VNE publishes one): 1,000 requests a second with a burst of 2,000, enough
+    /// for a 10,000-home area all powered on in the same minute (the start of a run).
+    fn default() -> Self {
+        RuleServerCapacity {
+            rate_per_second: 1_000,
+            burst: 2_000,
+        }
+    }
+}
+
+/// How the distributor takes one download request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Served after `wait` in the queue; the bytes take at least `transfer` at the share of
+    /// bandwidth the download gets.
+    Serve {
+        wait: SimDuration,
+        transfer: SimDuration,
+    },
+    /// The queue is full: answered at once with this status.
+    Refuse { status: u16 },
+}
+
+/// The Flets Joint distributor of an area.
+#[derive(Clone, Debug)]
+pub struct SharedDistributor {
+    capacity: DistributorCapacity,
+    /// When each download slot is free again (one entry per slot).
+    slots: BinaryHeap<Reverse<u64>>,
+    /// End times of the downloads admitted and not finished (waiting ones included).
+    in_flight: BinaryHeap<Reverse<u64>>,
+    /// Start times of the downloads still waiting for a slot.
+    waiting: BinaryHeap<Reverse<u64>>,
+    /// The download being admitted: when its slot was free and when it starts (settled by
+    /// [`Self::finish`]).
+    held: Option<(u64, u64)>,
+    pub stats: DistributorStats,
+}
+
+/// What the distributor saw over the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributorStats {
+    /// Download requests that reached it.
+    pub requests: u64,
+    /// Requests refused with `503` because the queue was full.
+    pub refusals: u64,
+    /// The most downloads transferring at once.
+    pub peak_concurrent: u32,
+    /// The most requests waiting for a slot at once.
+    pub peak_queue: u32,
+}
+
+impl SharedDistributor {
+    pub fn new(capacity: DistributorCapacity) -> SharedDistributor {
+        let mut d = SharedDistributor {
+            capacity: DistributorCapacity {
+                max_concurrent: 0,
+                ..capacity
+            },
+            slots: BinaryHeap::new(),
+            in_flight: BinaryHeap::new(),
+            waiting: BinaryHeap::new(),
+            held: None,
+            stats: DistributorStats::default(),
+        };
+        d.set_capacity(SimTime::ZERO, capacity);
+        d
+    }
+
+    pub fn capacity(&self) -> DistributorCapacity {
+        self.capacity
+    }
+
+    /// Changes the capacity from `now` (a saturation fault and its end). New slots are free
+    /// at once; slots taken away are the ones free soonest (a download in progress on one
+    /// finishes, then the slot is gone).
+    pub fn set_capacity(&mut self, now: SimTime, capacity: DistributorCapacity) {
+        let now = now.as_nanos();
+        let old = self.capacity.max_concurrent;
+        for _ in old..capacity.max_concurrent {
+            self.slots.push(Reverse(now));
+        }
+        for _ in capacity.max_concurrent..old {
+            self.slots.pop();
+        }
+        self.capacity = capacity;
+    }
+
+    fn purge(&mut self, now: u64) {
+        while self.in_flight.peek().is_some_and(|Reverse(t)| *t <= now) {
+            self.in_flight.pop();
+        }
+        while self.waiting.peek().is_some_and(|Reverse(t)| *t <= now) {
+            self.waiting.pop();
+        }
+    }
+
+    /// A home asks for `bytes` at `now` and waits at most `timeout`. A served request must be
+    /// followed by [`Self::finish`] with the time the home stops downloading.
+    pub fn admit(&mut self, now: SimTime, bytes: u32) -> Admission {
+        let t = now.as_nanos();
+        self.purge(t);
+        self.stats.requests += 1;
+        let full = self.waiting.len() as u64 >= u64::from(self.capacity.max_queue);
+        let Some(Reverse(free)) = (!full).then(|| self.slots.pop()).flatten() else {
+            self.stats.refusals += 1;
+            return Admission::Refuse { status: 503 };
+        };
+        let start = free.max(t);
+        // The download shares the bandwidth with the others admitted and not finished (at
+        // most the slots' number transfer at once), a fair share frozen for its life.
+        let sharing = (self.in_flight.len() as u128 + 1).min(u128::from(self.capacity.max_concurrent.max(1)));
+        let bits = u128::from(bytes) * 8;
+        let transfer_ns =
+            (bits * sharing * 1_000_000_000).div_ceil(u128::from(self.capacity.bandwidth_bps.max(1)));
+        self.held = Some((free, start));
+        Admission::Serve {
+            wait: SimDuration::from_nanos(start - t),
+            transfer: SimDuration::from_nanos(u64::try_from(transfer_ns).unwrap_or(u64::MAX)),
+        }
+    }
+
+    /// The served download ends (done, failed or given up by the home) at `end`: its slot is
+    /// free then. A home that gave up while still waiting leaves its slot as it was.
+    pub fn finish(&mut self, now: SimTime, end: SimTime) {
+        let Some((free, start)) = self.held.take() else {
+            return;
+        };
+        let (t, end) = (now.as_nanos(), end.as_nanos());
+        if end <= start {
+            self.slots.push(Reverse(free));
+            if end > t {
+                self.waiting.push(Reverse(end));
+            }
+        } else {
+            self.slots.push(Reverse(end));
+            self.in_flight.push(Reverse(end));
+            if start > t {
+                self.waiting.push(Reverse(start));
+            }
+        }
+        self.purge(t);
+        let waiting = self.waiting.len() as u32;
+        // Transferring now: admitted, not finished, not waiting (the queued ones start later).
+        let transferring = (self.in_flight.len() as u32).saturating_sub(waiting);
+        self.stats.peak_concurrent = self.stats.peak_concurrent.max(transferring);
+        self.stats.peak_queue = self.stats.peak_queue.max(waiting);
+    }
+}
+
+/// A rule server's rate limit as a generic cell rate algorithm (ITU-T I.371's virtual
+/// scheduling): a request conforms when it arrives no earlier than its theoretical arrival
+/// time less the burst tolerance.
+#[derive(Clone, Debug)]
+pub struct RuleServerLimiter {
+    capacity: RuleServerCapacity,
+    /// The theoretical arrival time of the next request (ns).
+    tat: u64,
+    pub stats: RuleServerStats,
+}
+
+/// What one rule server saw over the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleServerStats {
+    pub requests: u64,
+    /// Requests answered `429 Too Many Requests`.
+    pub refusals: u64,
+}
+
+impl RuleServerLimiter {
+    pub fn new(capacity: RuleServerCapacity) -> RuleServerLimiter {
+        RuleServerLimiter {
+            capacity,
+            tat: 0,
+            stats: RuleServerStats::default(),
+        }
+    }
+
+    pub fn capacity(&self) -> RuleServerCapacity {
+        self.capacity
+    }
+
+    pub fn set_capacity(&mut self, capacity: RuleServerCapacity) {
+        self.capacity = capacity;
+    }
+
+    /// Whether a request at `now` is answered (else `429`).
+    pub fn admit(&mut self, now: SimTime) -> bool {
+        let t = now.as_nanos();
+        self.stats.requests += 1;
+        let Some(interval) = 1_000_000_000u64.checked_div(u64::from(self.capacity.rate_per_second)) else {
+            self.stats.refusals += 1;
+            return false;
+        };
+        let tolerance = interval.saturating_mul(u64::from(self.capacity.burst.saturating_sub(1)));
+        if self.tat > t.saturating_add(tolerance) {
+            self.stats.refusals += 1;
+            return false;
+        }
+        self.tat = self.tat.max(t) + interval;
+        true
+    }
+}
+
+/// The servers an area's homes share; lent to each home while it is stepped.
+#[derive(Clone, Debug)]
+pub struct AreaServers {
+    pub distributor: SharedDistributor,
+    /// One per VNE, by preset name.
+    pub rule_servers: BTreeMap<&'static str, RuleServerLimiter>,
+    /// Border relays / AFTRs that are down (an area's `br_outage`), by VNE preset name.
+    pub br_down: BTreeMap<&'static str, u32>,
+}
+
+impl AreaServers {
+    pub fn rule_server(&mut self, vne: &'static str) -> Option<&mut RuleServerLimiter> {
+        self.rule_servers.get_mut(vne)
+    }
+
+    pub fn br_is_down(&self, vne: &str) -> bool {
+        self.br_down.get(vne).is_some_and(|n| *n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_secs(secs)
+    }
+
+    #[test]
+    fn distributor_queues_beyond_its_slots_and_refuses_beyond_its_queue() {
+        let mut d = SharedDistributor::new(DistributorCapacity {
+            max_concurrent: 2,
+            bandwidth_bps: 8_000_000, // 1 MB/s
+            max_queue: 1,
+        });
+        // Two served at once: the second shares the bandwidth with the first.
+        assert_eq!(
+            d.admit(at(0), 1_000_000),
+            Admission::Serve {
+                wait: SimDuration::ZERO,
+                transfer: SimDuration::from_secs(1)
+            }
+        );
+        d.finish(at(0), at(10));
+        assert_eq!(
+            d.admit(at(0), 1_000_000),
+            Admission::Serve {
+                wait: SimDuration::ZERO,
+                transfer: SimDuration::from_secs(2)
+            }
+        );
+        d.finish(at(0), at(20));
+        // The third waits for the first slot to free (at 10 s).
+        match d.admit(at(1), 1_000_000) {
+            Admission::Serve { wait, .. } => assert_eq!(wait, SimDuration::from_secs(9)),
+            other => panic!("{other:?}"),
+        }
+        d.finish(at(1), at(30));
+        // The queue holds one: the fourth is refused.
+        assert_eq!(d.admit(at(2), 1), Admission::Refuse { status: 503 });
+        assert_eq!(d.stats.refusals, 1);
+        assert_eq!(d.stats.peak_queue, 1);
+        assert_eq!(d.stats.peak_concurrent, 2);
+    }
+
+    #[test]
+    fn distributor_capacity_changes_add_and_remove_slots() {
+        let mut d = SharedDistributor::new(DistributorCapacity {
+            max_concurrent: 1,
+            bandwidth_bps: 8_000_000_000,
+            max_queue: 10,
+        });
+        d.admit(at(0), 1);
+        d.finish(at(0), at(100));
+        d.set_capacity(
+            at(5),
+            DistributorCapacity {
+                max_concurrent: 2,
+                ..d.capacity()
+            },
+        );
+        match d.admit(at(5), 1) {
+            Admission::Serve { wait, .. } => assert_eq!(wait, SimDuration::ZERO, "the new slot is free"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn rule_server_answers_its_rate_and_burst_then_429() {
+        let mut r = RuleServerLimiter::new(RuleServerCapacity {
+            rate_per_second: 10,
+            burst: 3,
+        });
+        let answered = (0..5).filter(|_| r.admit(at(0))).count();
+        assert_eq!(answered, 3, "a burst of three at once");
+        // A tenth of a second later one more conforms.
+        assert!(r.admit(at(0) + SimDuration::from_millis(100)));
+        assert!(!r.admit(at(0) + SimDuration::from_millis(100)));
+        assert_eq!(r.stats.refusals, 3);
+        // After a quiet second the burst is back.
+        assert_eq!((0..4).filter(|_| r.admit(at(2))).count(), 3);
+    }
+}
