@@ -73,20 +73,6 @@ pub struct Loaded {
     pub inputs: Vec<PathBuf>,
 }
 
-/// Finds and loads the selected scenario files; errors are printed and give the exit code.
-pub fn load_selection(
-    paths: &[PathBuf],
-    overrides: &[crate::overrides::Override],
-    err: &mut dyn Write,
-) -> Result<Loaded, u8> {
-    let (loaded, errors) = load_selection_each(paths, overrides, err)?;
-    if errors.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(exit::BAD_INPUT)
-    }
-}
-
 /// Finds and loads the selected scenario files: those that loaded, and the errors (printed)
 /// of those that did not. A path that finds nothing is an error for the whole command.
 pub fn load_selection_each(
@@ -102,11 +88,6 @@ pub fn load_selection_each(
     let (loaded, errors) = suite::load_each(&names, overrides);
     for e in &errors {
         let _ = writeln!(err, "error: {e}");
-    }
-    for scenario in &loaded {
-        if let Some(warning) = crate::scenario_file::slow_warning(scenario) {
-            let _ = writeln!(err, "warning: {warning}");
-        }
     }
     let loaded = Loaded {
         scenarios: loaded.into_iter().map(Arc::new).collect(),
@@ -201,6 +182,12 @@ pub fn execute_jobs(
     env: &Environment,
     err: &mut dyn Write,
 ) -> Result<Vec<RunOutput>, u8> {
+    // Warned here, not at loading: `list` and `check` plan without running.
+    for (scenario, _) in plan.scenarios() {
+        if let Some(warning) = crate::scenario_file::slow_warning(scenario) {
+            let _ = writeln!(err, "warning: {warning}");
+        }
+    }
     let longest = plan
         .scenarios()
         .map(|(s, _)| s.scenario.duration)

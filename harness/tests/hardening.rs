@@ -170,9 +170,13 @@ fn every_count_is_bounded_at_parse_time() {
 #[test]
 fn the_documented_seed_maximum_plans_lazily() {
     // 1,000,000 seeds over every shipped scenario: planned without holding 27 million jobs.
-    let loaded =
-        harness::run_cmd::load_selection(&[common::root().join("scenarios")], &[], &mut Vec::<u8>::new())
-            .expect("the suite loads");
+    let (loaded, errors) = harness::run_cmd::load_selection_each(
+        &[common::root().join("scenarios")],
+        &[],
+        &mut Vec::<u8>::new(),
+    )
+    .expect("the suite is found");
+    assert!(errors.is_empty(), "{errors:?}");
     let range: harness::suite::SeedRange = "1000000".parse().expect("the maximum");
     let plan = harness::suite::plan(&loaded.scenarios, harness::suite::Seeds::Sweep(range), None);
     assert_eq!(plan.len(), loaded.scenarios.len() as u64 * 1_000_000);

@@ -106,14 +106,11 @@ impl Distributor {
             return text_answer(delay, 404, "{\"error\":\"line not registered for Flets Joint\"}");
         }
         // The bundle's bytes are filler of the right size: what matters is what
-        // it costs to move them over the link.
-        let body = software
-            .filler
-            .iter()
-            .copied()
-            .cycle()
-            .take(bundle_bytes as usize)
-            .collect();
+        // it costs to move them over the link. Whole copies of the filler, then cut
+        // (a byte-at-a-time `cycle().take()` cost an area run 70 % of its time).
+        let len = bundle_bytes as usize;
+        let mut body = software.filler.repeat(len.div_ceil(software.filler.len().max(1)));
+        body.truncate(len);
         ServerBehaviour::Respond {
             delay,
             status: 200,
