@@ -518,15 +518,20 @@ fn fault_end(s: &mut AreaServers, at: SimTime, area: &AreaSpec, kind: &AreaFault
 }
 
 /// What an area run is expected to cost: each template's one-home estimate times the homes
-/// expected of it (a home's event limit is its own, so the limit scales the same way).
+/// expected of it (a home's event limit is its own, so the limit scales the same way), plus,
+/// for each area fault that lands on homes (a power cut, a bundle rollout), what that fault
+/// adds to one home's estimate times the share of homes it reaches. A power cut also takes
+/// the LAN sessions of its hours away. What the shared servers add (queueing, retries while
+/// they are saturated) is not estimated.
 pub fn estimate(area: &AreaSpec) -> crate::cost::CostEstimate {
+    use crate::cost::{CostEstimate, estimate as one_home};
     let total_weight: f64 = area
         .templates
         .iter()
         .map(|t| f64::from(t.weight))
         .sum::<f64>()
         .max(1.0);
-    let mut sum = crate::cost::CostEstimate {
+    let mut sum = CostEstimate {
         events: 0.0,
         sessions: 0.0,
         fetches: 0.0,
@@ -536,11 +541,47 @@ pub fn estimate(area: &AreaSpec) -> crate::cost::CostEstimate {
     };
     for t in &area.templates {
         let homes = f64::from(area.homes) * f64::from(t.weight) / total_weight;
-        let one = crate::cost::estimate(&t.home);
-        sum.events += one.events * homes;
-        sum.sessions += one.sessions * homes;
-        sum.fetches += one.fetches * homes;
-        sum.cpu_seconds += one.cpu_seconds * homes;
+        let one = one_home(&t.home);
+        let (mut events, mut sessions, mut fetches, mut cpu) =
+            (one.events, one.sessions, one.fetches, one.cpu_seconds);
+        let run_ns = t.home.duration.as_nanos().max(1) as f64;
+        let is_hgw = matches!(t.home.gateway.model, GatewayModel::Hgw(_));
+        for fault in &area.faults {
+            let (share, kind, off_ns) = match &fault.kind {
+                AreaFaultKind::PowerCut {
+                    share,
+                    duration,
+                    restore_spread,
+                } => {
+                    let off = duration.as_nanos() as f64 + restore_spread.as_nanos() as f64 / 2.0;
+                    let duration = SimDuration::from_nanos(off as u64);
+                    (*share, FaultKind::PowerCut { duration }, off.min(run_ns))
+                }
+                AreaFaultKind::BundleRollout { share, .. } if is_hgw => {
+                    (*share, FaultKind::BundleUpdate, 0.0)
+                }
+                _ => continue,
+            };
+            let mut hit = t.home.clone();
+            hit.faults.push(FaultSpec {
+                when: FaultTiming::At(fault.at),
+                kind,
+            });
+            let with = one_home(&hit);
+            let lost_sessions = one.sessions * off_ns / run_ns;
+            let lost_events = lost_sessions * crate::cost::figures::EVENTS_PER_SESSION;
+            events += share * (with.events - one.events - lost_events);
+            sessions += share * (with.sessions - one.sessions - lost_sessions);
+            fetches += share * (with.fetches - one.fetches);
+            cpu += share
+                * (with.cpu_seconds
+                    - one.cpu_seconds
+                    - lost_events * crate::cost::figures::NS_PER_EVENT / 1e9);
+        }
+        sum.events += events * homes;
+        sum.sessions += sessions * homes;
+        sum.fetches += fetches * homes;
+        sum.cpu_seconds += cpu * homes;
         sum.limit = sum.limit.saturating_add((one.limit as f64 * homes) as u64);
         sum.parts.extend(one.parts.into_iter().map(|mut p| {
             p.events *= homes;
@@ -548,6 +589,8 @@ pub fn estimate(area: &AreaSpec) -> crate::cost::CostEstimate {
             p
         }));
     }
+    use crate::cost::figures::{NS_PER_AREA_EVENT, NS_PER_EVENT};
+    sum.cpu_seconds += sum.events * (NS_PER_AREA_EVENT - NS_PER_EVENT) / 1e9;
     sum.parts.sort_by(|a, b| b.events.total_cmp(&a.events));
     sum
 }
