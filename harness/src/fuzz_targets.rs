@@ -4,7 +4,7 @@
 //!
 //! - `harness/fuzz/` (cargo-fuzz, libFuzzer; nightly or `RUSTC_BOOTSTRAP=1`),
 //!   for long runs: see `docs/fuzzing.md`;
-//! - `harness/tests/fuzz_smoke.rs`, on stable in the normal test run: the
+//! - `harness/tests/integration/fuzz_smoke.rs`, on stable in the normal test run: the
 //!   shipped files and a fixed number of deterministic mutations of each,
 //!   every input under a time bound.
 //!

@@ -11,19 +11,20 @@
 //! legitimately varies or is left out on purpose, never for the numbers they
 //! are about.
 //!
-//! Run it with `cargo test --release --test docs` (it is ignored in debug
-//! builds). After a change that moves an output: `TRYCMD=overwrite cargo test
-//! --release --test docs`, then read the diff (trycmd leaves a blank line
-//! before each fence it rewrites: remove it) and fix any prose that quotes the
-//! old numbers.
+//! Run it with `cargo test -p fletsim --test docs -- --ignored` (it is left out
+//! of the quick run). After a change that moves an output: `TRYCMD=overwrite
+//! cargo test -p fletsim --test docs -- --ignored`, then read the diff (trycmd
+//! leaves a blank line before each fence it rewrites: remove it) and fix any
+//! prose that quotes the old numbers. Its own test binary: it changes the
+//! process's current folder, which the integration tests must not see.
 
+#[path = "integration/common/mod.rs"]
 mod common;
 
-// Release only: the examples simulate 180-day homes (README's hypotheses ranking runs
-// 32 of them), which a debug build takes many minutes over; `.ci/run` runs
-// `cargo test --release --test docs`.
+// Ignored in the quick run: the examples simulate 180-day homes (README's hypotheses
+// ranking runs 32 of them), minutes of CPU; `.ci/run` runs it with `-- --ignored`.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "run in release: cargo test --release --test docs")]
+#[ignore = "180-day examples: `cargo test -p fletsim --test docs -- --ignored` (.ci/run runs it)"]
 fn console_examples_in_the_docs() {
     let root = common::root();
     let cwd = common::temp_dir("docs");

@@ -14,7 +14,7 @@
 //! in the gateway's NAPT at its busy hour (live mappings, their idle timers and
 //! the 120 s hold-down) match published measurements of concurrent sessions
 //! per device and application; docs/scenarios.md has the table, its sources
-//! and the figures measured in runs, and `harness/tests/lan_profiles.rs`
+//! and the figures measured in runs, and `harness/tests/integration/lan_profiles.rs`
 //! keeps the two in step. A night floor in every curve stands for the
 //! background traffic an idle device keeps up (OS telemetry, push channels,
 //! cloud sync, updates).

@@ -225,7 +225,29 @@ pub enum TextField {
 /// (`boots[].cause`, `gateway.reboots.times[]`); `None` for a path that is not one.
 pub fn text_field(pattern: &str) -> Option<TextField> {
     use crate::trace::{BootCause, Step};
+    // An area's groups of homes (`area.templates.NAME.…`) hold the same distributions as
+    // the whole area: read them as `area.…`.
+    let grouped;
+    let pattern = match pattern
+        .strip_prefix("area.templates.")
+        .and_then(|rest| rest.split_once('.'))
+    {
+        Some((_, field)) => {
+            grouped = format!("area.{field}");
+            grouped.as_str()
+        }
+        None => pattern,
+    };
     let field = match pattern {
+        "area.digest" => TextField::Free,
+        "area.ipv4_restored.max"
+        | "area.ipv4_restored.p50"
+        | "area.ipv4_restored.p90"
+        | "area.ipv4_restored.p99"
+        | "area.ipv6_restored.max"
+        | "area.ipv6_restored.p50"
+        | "area.ipv6_restored.p90"
+        | "area.ipv6_restored.p99" => TextField::Duration,
         "gateway.name" | "ipv4.address" | "ipv6.address" | "trace.digest" => TextField::Free,
         "gateway.reboots.times[]" | "boots[].date" => TextField::DateTime,
         "gateway.model" => TextField::Name(vec!["hgw", "retail-router"]),

@@ -1,0 +1,212 @@
+//! Areas of many homes (`area:`): a one-home area is today's scenario, the
+//! shared servers' capacities shape the homes' recovery, `--jobs` does not
+//! change a byte, and bad area input is located and exits 2.
+
+use crate::common;
+
+use std::path::Path;
+
+use common::{fletsim, stderr, stdout, temp_dir};
+use harness::scenario_file;
+
+const HOME: &str = r#"
+name: one-home
+duration: 3h
+start: 2021-04-19 18:00:00
+line: { vne: v6plus, hgw_rental: true }
+gateway:
+  model: hgw
+  hgw: { bundle_cached: true }
+lan:
+  phone: { count: 1 }
+  smart-speaker: { count: 1 }
+faults:
+  - at: 1h
+    power_cut: { duration: 10m }
+  - every: { hazard: constant, mean_interval: 1d }
+    spontaneous_reboot:
+"#;
+
+fn load(text: &str) -> scenario_file::LoadedScenario {
+    scenario_file::parse(Path::new("area-test.yaml"), text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_one_home_area_gives_the_one_home_scenarios_outcome_and_digest() {
+    for seed in 1..=5 {
+        let mut plain = load(HOME).scenario;
+        plain.seed = seed;
+        let mut area = load(&format!("{HOME}area:\n  homes: 1\n")).scenario;
+        area.seed = seed;
+        let want = sim_core::run(&plain).expect("runs");
+        let mut got = sim_core::run(&area).expect("runs");
+        let block = got.area.take().expect("an area block");
+        assert_eq!(block.all.homes, 1);
+        assert_eq!(got, want, "seed {seed}");
+        assert_eq!(got.trace.digest, want.trace.digest);
+    }
+}
+
+#[test]
+fn the_area_power_cut_reaches_every_home_and_each_has_its_own_prefix_and_seed() {
+    let text = format!(
+        "{HOME}area:\n  homes: 50\n  faults:\n    - at: 2h\n      area_power_cut: {{ duration: 5m, restore_spread: 1m }}\n"
+    );
+    let loaded = load(&text);
+    let o = sim_core::run(&loaded.scenario).expect("runs");
+    let area = o.area.expect("area");
+    assert_eq!(area.all.homes, 50);
+    assert_eq!(area.all.hit, 50);
+    assert_eq!(area.all.ipv4_restored.homes, 50);
+    assert_eq!(area.all.ipv4_restored.never, 0);
+    // Power back to IPv4 takes the ONU's boot and ranging, the HGW's boot, the Java VM and
+    // the app: about a minute, never under 40 s nor (unloaded servers) over five minutes.
+    let p50 = area.all.ipv4_restored.p50.expect("a time").0.as_secs();
+    assert!((40..300).contains(&p50), "{p50}");
+    // One rule server request per boot at least (two power-ons per home: start and restore).
+    assert!(area.rule_servers["v6plus"].requests >= 100);
+    assert_eq!(area.rule_servers["v6plus"].refusals, 0);
+}
+
+#[test]
+fn a_rate_limited_rule_server_refuses_with_429_and_the_hgws_retry() {
+    let text = format!(
+        "{HOME}area:\n  homes: 200\n  rule_server: {{ rate: 1, burst: 5 }}\n  faults:\n    - at: 2h\n      area_power_cut: {{ duration: 5m }}\n"
+    );
+    let o = sim_core::run(&load(&text).scenario).expect("runs");
+    let area = o.area.expect("area");
+    let rs = &area.rule_servers["v6plus"];
+    assert!(rs.refusals > 0, "{rs:?}");
+    // With no restore spread all 200 homes ask within seconds; one a second are answered, the
+    // rest retry after 1, 2, 4 … minutes: the slowest homes take minutes more than the p50.
+    // They retry in step (the same backoff from the same moment), so each wave meets the
+    // limit again: the slowest tenth take far longer than the median, or never come back.
+    let d = &area.all.ipv4_restored;
+    assert!(d.p90.is_none_or(|p90| Some(p90) > d.p50), "{d:?}");
+    assert!(
+        area.all.rule_fetches > 400,
+        "retries count as fetches: {}",
+        area.all.rule_fetches
+    );
+}
+
+#[test]
+fn a_saturated_distributor_queues_a_rollout_and_homes_time_out() {
+    let text = format!(
+        "{HOME}area:\n  homes: 300\n  distributor: {{ max_concurrent: 2, bandwidth: 20Mbit/s, max_queue: 5 }}\n  faults:\n    - at: 1h30m\n      bundle_rollout: {{ window: 1m }}\n"
+    );
+    let o = sim_core::run(&load(&text).scenario).expect("runs");
+    let area = o.area.expect("area");
+    let d = &area.distributor;
+    assert_eq!(d.peak_concurrent, 2, "{d:?}");
+    assert!(d.peak_queue >= 1, "{d:?}");
+    assert!(d.refusals > 0, "{d:?}");
+    assert_eq!(area.all.hit, 300);
+    assert!(area.all.bundle_downloads >= 1);
+}
+
+#[test]
+fn home_seeds_and_templates_are_deterministic_and_templates_are_reported() {
+    let text = format!(
+        "{HOME}area:\n  homes: 40\n  templates:\n    - name: hgw\n      weight: 3\n    - name: router\n      gateway: {{ model: retail-router }}\n"
+    );
+    let a = sim_core::run(&load(&text).scenario).expect("runs");
+    let b = sim_core::run(&load(&text).scenario).expect("runs");
+    assert_eq!(a, b);
+    let area = a.area.expect("area");
+    let hgw = area.templates["hgw"].homes;
+    let router = area.templates["router"].homes;
+    assert_eq!(hgw + router, 40);
+    assert!(hgw > router && router > 0, "{hgw} {router}");
+}
+
+#[test]
+fn jobs_1_and_jobs_2_give_byte_identical_area_json() {
+    let dir = temp_dir("area-jobs");
+    let file = dir.join("area.yaml");
+    std::fs::write(
+        &file,
+        format!("{HOME}area:\n  homes: 30\n  faults:\n    - at: 2h\n      area_power_cut: {{ duration: 5m, restore_spread: 2m }}\n"),
+    )
+    .expect("write");
+    let f = file.to_str().expect("utf-8");
+    let one = fletsim(&["run", f, "--seeds", "3", "-j", "1", "--json", "-"]);
+    let two = fletsim(&["run", f, "--seeds", "3", "-j", "2", "--json", "-"]);
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert!(stdout(&one).contains("\"area\""));
+    assert_eq!(one.stdout, two.stdout);
+}
+
+#[test]
+fn set_area_homes_scales_the_story() {
+    let dir = temp_dir("area-set");
+    let file = dir.join("area.yaml");
+    std::fs::write(
+        &file,
+        format!("{HOME}area:\n  homes: 2\nexpect:\n  - \"area.homes == 7\"\n"),
+    )
+    .expect("write");
+    let f = file.to_str().expect("utf-8");
+    let out = fletsim(&["run", f, "--set", "area.homes=7"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let out = fletsim(&["run", f]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("area.homes == 7  (actual: 2)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn bad_area_input_exits_2_naming_file_line_column_and_field() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "area:\n  homes: 0\n",
+            ":17:10: area.homes: `0` is not a whole number from 1 to 1000000",
+        ),
+        (
+            "area:\n  homes: 5\n  distributor: { bandwidth: 10G }\n",
+            ":18:29: area.distributor.bandwidth: `10G` is not a bandwidth",
+        ),
+        (
+            "area:\n  homes: 5\n  templates:\n    - name: a\n      gateway: { model: modem }\n",
+            "area.templates[0].gateway.model",
+        ),
+        (
+            "area:\n  homes: 5\n  templates:\n    - name: a\n    - name: a\n",
+            ":20:13: area.templates[1].name: a second template named `a`",
+        ),
+        (
+            "area:\n  homes: 5\n  faults:\n    - at: 1h\n",
+            ":19:7: area.faults[0]: an area fault needs one kind (accepted: area_power_cut",
+        ),
+        (
+            "area:\n  homes: 5\n  faults:\n    - at: 9h\n      br_outage: { duration: 5m }\n",
+            "area.faults[0].at: `9h` is not within the run",
+        ),
+        (
+            "area:\n  homes: 5\n  faults:\n    - at: 1h\n      area_power_cut: { duration: 5m, share: 150% }\n",
+            "area.faults[0].area_power_cut.share: `150%` is not a share",
+        ),
+        (
+            "area:\n  homes: 5\n  faults:\n    - at: 1h\n      rule_server_rate_limit: { rate: 5, vne: nowhere }\n",
+            "area.faults[0].rule_server_rate_limit.vne: unknown VNE `nowhere`",
+        ),
+        ("area:\n  homes: 5\n  shops: 3\n", "unknown field `shops`"),
+        (
+            "area:\n  homes: 5\nexpect:\n  - \"area.stuck.nowhere == 0\"\n",
+            "expect[0]",
+        ),
+    ];
+    let dir = temp_dir("area-bad");
+    for (i, (tail, want)) in cases.iter().enumerate() {
+        let file = dir.join(format!("bad{i}.yaml"));
+        std::fs::write(&file, format!("{}{tail}", HOME.trim_start())).expect("write");
+        let out = fletsim(&["run", file.to_str().expect("utf-8")]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
+        assert!(err.contains(&format!("bad{i}.yaml")), "case {i}: {err}");
+        assert!(err.contains(want), "case {i}: want {want:?} in {err}");
+    }
+}
