@@ -5,27 +5,12 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::{arg, fletsim, stderr, temp_dir};
 use harness::scenario_file;
 use sim_core::sim::NoObserver;
-
-fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("a folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            shipped(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            out.push(path);
-        }
-    }
-}
 
 /// An area's estimate, on the shipped areas cut to 100 homes each (the estimate scales with
 /// the homes; a full 10,000-home run is the benchmark's job). The area estimate adds what
@@ -34,12 +19,11 @@ fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
 /// of two, not to 15 %.
 #[test]
 fn area_estimates_are_within_a_factor_of_two_of_the_run() {
-    let mut files = Vec::new();
-    shipped(&common::root().join("scenarios/area"), &mut files);
+    let files = common::scenario_files("scenarios/area");
     assert!(!files.is_empty());
     let homes: harness::overrides::Override = "area.homes=100".parse().expect("an override");
-    for file in files {
-        let loaded = harness::overrides::load_with(&file, std::slice::from_ref(&homes))
+    for file in files.iter().map(|f| &f.path) {
+        let loaded = harness::overrides::load_with(file, std::slice::from_ref(&homes))
             .unwrap_or_else(|e| panic!("{e}"));
         let (_, stats) = sim_core::area::run(&loaded.scenario, &mut NoObserver).expect("the area runs");
         let actual = stats.events as f64;

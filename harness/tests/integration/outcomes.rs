@@ -20,37 +20,23 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use harness::artifacts::Collect;
+use harness::files::Found;
 use harness::scenario_file::LoadedScenario;
 use reports::RunRecord;
 use reports::snapshot::{SnapshotInfo, body};
 
-fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("a folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            shipped(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            out.push(path);
-        }
-    }
-}
-
 /// Runs every scenario once, in parallel, the costliest first: file → (loaded, record).
-fn run_library(files: &[PathBuf]) -> BTreeMap<PathBuf, (LoadedScenario, RunRecord)> {
+fn run_library(files: &[Found]) -> BTreeMap<PathBuf, (LoadedScenario, RunRecord)> {
     let mut loaded: Vec<(PathBuf, LoadedScenario)> = files
         .iter()
         .map(|f| {
-            let l = harness::scenario_file::load(f).unwrap_or_else(|e| panic!("{e}"));
-            (f.canonicalize().expect("a shipped file"), l)
+            let l = harness::scenario_file::load(&f.path).unwrap_or_else(|e| panic!("{e}"));
+            (f.canonical.clone(), l)
         })
         .collect();
     loaded.sort_by(|a, b| b.1.cost.cpu_seconds.total_cmp(&a.1.cost.cpu_seconds));
@@ -80,8 +66,7 @@ fn run_library(files: &[PathBuf]) -> BTreeMap<PathBuf, (LoadedScenario, RunRecor
 
 #[test]
 fn scenario_library_outcomes() {
-    let mut files = Vec::new();
-    shipped(&common::root().join("scenarios"), &mut files);
+    let files = common::scenario_files("scenarios");
     assert!(files.len() > 20, "{files:?}");
     let runs = run_library(&files);
     let mut failures = Vec::new();

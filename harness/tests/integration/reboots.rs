@@ -201,20 +201,14 @@ fn the_user_reboot_lands_68_s_from_request_to_java_vm_across_seeds() {
 
 #[test]
 fn constant_hazard_reboots_come_at_all_hours_and_drop_both_families() {
-    // Seed 1 is the scenario's own: its expectations (run in outcomes.rs) say as much.
-    for seed in [2] {
-        let o = run("reboots-180d-constant-hazard.yaml", seed);
-        let r = &o.gateway.reboots;
-        assert!(r.night > 0, "seed {seed}: reboots at night too");
-        assert!(
-            r.hours.iter().filter(|&&h| h > 0).count() >= 15,
-            "seed {seed}: {:?}",
-            r.hours
-        );
-        assert!(o.ipv6.outages >= r.spontaneous && o.ipv4.outages >= r.spontaneous);
-        for boot in o.boots.iter().skip(1).filter(|b| b.ipv4_up.is_some()) {
-            assert!(boot.ipv6_up < boot.ipv4_up, "IPv6 is back first: {boot:?}");
-        }
+    // Seed 2: seed 1 is the scenario's own, whose expectations (run in outcomes.rs) say as much.
+    let o = run("reboots-180d-constant-hazard.yaml", 2);
+    let r = &o.gateway.reboots;
+    assert!(r.night > 0, "reboots at night too");
+    assert!(r.hours.iter().filter(|&&h| h > 0).count() >= 15, "{:?}", r.hours);
+    assert!(o.ipv6.outages >= r.spontaneous && o.ipv4.outages >= r.spontaneous);
+    for boot in o.boots.iter().skip(1).filter(|b| b.ipv4_up.is_some()) {
+        assert!(boot.ipv6_up < boot.ipv4_up, "IPv6 is back first: {boot:?}");
     }
 }
 

@@ -17,6 +17,13 @@ pub fn scenario(name: &str) -> PathBuf {
     root().join("scenarios").join(name)
 }
 
+/// The scenario files under a folder of the workspace (`scenarios`, `scenarios/area`), found
+/// as `fletsim run FOLDER` finds them: recursively, sorted by name.
+pub fn scenario_files(folder: &str) -> Vec<harness::files::Found> {
+    harness::files::find(&[root().join(folder)], &harness::run_cmd::SCENARIO_FILES)
+        .unwrap_or_else(|e| panic!("{folder}: {e}"))
+}
+
 /// A test fixture file (harness/tests/fixtures/).
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
