@@ -36,6 +36,7 @@ pub mod snapshot;
 pub mod sweep;
 pub mod text;
 pub mod timeline;
+pub mod yaml;
 
 /// One scenario run at one seed, with its judged expectations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
