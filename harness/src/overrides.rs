@@ -5,7 +5,8 @@
 //! as is (so a broken file still gets located errors), then read again into a
 //! generic tree (`serde_json::Value`), each override replaces the value at its
 //! path (missing mappings on the way are created; list elements are `[N]`,
-//! 0-based like the paths in error messages), and the tree goes through both
+//! from 1 like expectations and the paths in error messages: `[0]` is refused
+//! with [`sim_core::expect::ONE_BASED`]), and the tree goes through both
 //! stages of [`scenario_file::parse`] again: an override is validated exactly
 //! like the file. Its errors name the override and the field path instead of a
 //! line.
@@ -22,6 +23,7 @@ use crate::scenario_file::{self, LoadedScenario, ScenarioError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Segment {
     Key(String),
+    /// A list element as typed: 1 is the first.
     Index(usize),
 }
 
@@ -98,10 +100,13 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
                 .ok_or_else(|| format!("`{shown}`: `[` without `]`"))?;
             let n: usize = rest[1..close].parse().map_err(|_| {
                 format!(
-                    "`{shown}`: `{}` is not a list index (0, 1, …)",
+                    "`{shown}`: `{}` is not a list index (1, 2, …)",
                     shortened(&rest[..=close])
                 )
             })?;
+            if n == 0 {
+                return Err(format!("`{shown}`: {}", sim_core::expect::ONE_BASED));
+            }
             segments.push(Segment::Index(n));
             rest = &rest[close + 1..];
             if !rest.is_empty() && !rest.starts_with('[') {
@@ -208,9 +213,9 @@ pub fn apply(tree: &mut Value, path: &[Segment], value: Value) -> Result<(), Str
                     return Err(format!("{} is not a list, so it has no element [{n}]", here()));
                 };
                 let len = list.len();
-                let Some(slot) = list.get_mut(*n) else {
+                let Some(slot) = n.checked_sub(1).and_then(|i| list.get_mut(i)) else {
                     return Err(format!(
-                        "{} has {len} elements: [{n}] is past its end (0-based)",
+                        "{} has {len} elements: [{n}] is past its end (accepted: [1] to [{len}])",
                         here()
                     ));
                 };
@@ -297,9 +302,10 @@ pub fn load_with(file: &Path, overrides: &[Override]) -> Result<LoadedScenario, 
     Ok(loaded)
 }
 
-/// Writes a tree as block YAML, top-level keys in the order of the scenario reference.
+/// Writes a tree as block YAML (fletsim's one emitter, [`reports::yaml`]), top-level keys in
+/// the order of the scenario reference.
 pub fn to_yaml(tree: &Value) -> String {
-    const ORDER: [&str; 11] = [
+    const ORDER: [&str; 13] = [
         "name",
         "description",
         "seed",
@@ -308,129 +314,13 @@ pub fn to_yaml(tree: &Value) -> String {
         "line",
         "links",
         "gateway",
+        "aftr",
         "lan",
+        "area",
         "faults",
         "expect",
     ];
-    let mut out = String::new();
-    if let Value::Object(map) = tree {
-        let mut keys: Vec<&String> = map.keys().collect();
-        keys.sort_by_key(|k| {
-            (
-                ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()),
-                (*k).clone(),
-            )
-        });
-        for k in keys {
-            if let Some(v) = map.get(k) {
-                write_entry(&mut out, 0, k, v);
-            }
-        }
-    } else {
-        write_scalar_line(&mut out, tree);
-    }
-    out
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            let plain = !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./%:+ ".contains(c))
-                && !s.starts_with([' ', '-', ':'])
-                && !s.ends_with([' ', ':'])
-                && !s.contains(": ")
-                && !s.contains(" #")
-                && s.parse::<f64>().is_err()
-                && !matches!(
-                    s.as_str(),
-                    "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
-                );
-            if plain {
-                s.clone()
-            } else {
-                serde_json::to_string(s).unwrap_or_default()
-            }
-        }
-        Value::Array(a) if a.is_empty() => "[]".into(),
-        Value::Object(m) if m.is_empty() => "{}".into(),
-        _ => String::new(),
-    }
-}
-
-fn is_scalar(v: &Value) -> bool {
-    match v {
-        Value::Array(a) => a.is_empty(),
-        Value::Object(m) => m.is_empty(),
-        _ => true,
-    }
-}
-
-fn write_scalar_line(out: &mut String, v: &Value) {
-    out.push_str(&scalar(v));
-    out.push('\n');
-}
-
-fn write_entry(out: &mut String, indent: usize, key: &str, v: &Value) {
-    let pad = " ".repeat(indent);
-    if let Value::String(text) = v
-        && text.contains('\n')
-        && text.ends_with('\n')
-        && !text.ends_with("\n\n")
-        && !text.starts_with([' ', '\n'])
-        && text.chars().all(|c| c == '\n' || !c.is_control())
-        && text.lines().all(|l| !l.ends_with(' '))
-    {
-        out.push_str(&format!("{pad}{key}: |\n"));
-        for line in text.lines() {
-            if line.is_empty() {
-                out.push('\n');
-            } else {
-                out.push_str(&format!("{pad}  {line}\n"));
-            }
-        }
-        return;
-    }
-    if is_scalar(v) {
-        let s = scalar(v);
-        if s.is_empty() {
-            out.push_str(&format!("{pad}{key}:\n"));
-        } else {
-            out.push_str(&format!("{pad}{key}: {s}\n"));
-        }
-        return;
-    }
-    out.push_str(&format!("{pad}{key}:\n"));
-    write_block(out, indent + 2, v);
-}
-
-fn write_block(out: &mut String, indent: usize, v: &Value) {
-    let pad = " ".repeat(indent);
-    match v {
-        Value::Object(map) => {
-            for (k, v) in map {
-                write_entry(out, indent, k, v);
-            }
-        }
-        Value::Array(list) => {
-            for item in list {
-                if is_scalar(item) {
-                    out.push_str(&format!("{pad}- {}\n", scalar(item)));
-                } else {
-                    // The first line of the item follows `- `; the rest is indented under it.
-                    let mut inner = String::new();
-                    write_block(&mut inner, indent + 2, item);
-                    let trimmed = inner.get(indent + 2..).unwrap_or("");
-                    out.push_str(&format!("{pad}- {trimmed}"));
-                }
-            }
-        }
-        _ => write_scalar_line(out, v),
-    }
+    reports::yaml::yaml_with_top_order(tree, &ORDER)
 }
 
 #[cfg(test)]
@@ -449,6 +339,8 @@ mod tests {
         );
         assert!(parse_path("").is_err());
         assert!(parse_path("a[x]").is_err());
+        let zero = parse_path("faults[0].at").expect_err("[0] is refused");
+        assert!(zero.contains("count from 1"), "{zero}");
         assert!(parse_path("a..b").is_err());
     }
 
@@ -465,10 +357,12 @@ mod tests {
         let mut t = serde_json::json!({"a": {"b": 1}, "l": [1, 2]});
         apply(&mut t, &parse_path("a.c.d").expect("ok"), Value::from(3)).expect("ok");
         assert_eq!(t["a"]["c"]["d"], Value::from(3));
-        apply(&mut t, &parse_path("l[1]").expect("ok"), Value::from(5)).expect("ok");
-        assert_eq!(t["l"][1], Value::from(5));
-        let e = apply(&mut t, &parse_path("l[2]").expect("ok"), Value::from(5)).expect_err("an error");
-        assert!(e.contains("2 elements"), "{e}");
+        apply(&mut t, &parse_path("l[2]").expect("ok"), Value::from(5)).expect("ok");
+        assert_eq!(t["l"][1], Value::from(5), "[2] is the second element");
+        apply(&mut t, &parse_path("l[1]").expect("ok"), Value::from(7)).expect("ok");
+        assert_eq!(t["l"][0], Value::from(7), "[1] is the first element");
+        let e = apply(&mut t, &parse_path("l[3]").expect("ok"), Value::from(5)).expect_err("an error");
+        assert!(e.contains("2 elements") && e.contains("[1] to [2]"), "{e}");
         let e = apply(&mut t, &parse_path("a.b.x").expect("ok"), Value::from(5)).expect_err("an error");
         assert!(e.contains("not a mapping"), "{e}");
     }

@@ -661,7 +661,7 @@ fn parse_raw(file: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
     let mut path = String::new();
     let result = serde_saphyr::with_deserializer_from_str_with_options(text, crate::yaml::options(), |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
-            path = e.path().to_string();
+            path = field_path(e.path());
             e.into_inner()
         })
     });
@@ -690,6 +690,31 @@ fn parse_raw(file: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
             message,
         }
     })
+}
+
+/// serde's path to a field as fletsim writes field paths: `faults[1].at`, list
+/// elements counted from 1 (serde_path_to_error's own text counts from 0).
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut text = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => text.push_str(&format!("[{}]", index + 1)),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+            Segment::Unknown => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push('?');
+            }
+        }
+    }
+    text
 }
 
 fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioError> {
@@ -778,7 +803,7 @@ fn validate(file: &Path, raw: RawScenario) -> Result<LoadedScenario, ScenarioErr
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let path = format!("expect[{i}]");
+            let path = format!("expect[{}]", i + 1);
             let (text, share) = split_share(&e.value).map_err(|err| cx.err(e, &path, err.to_string()))?;
             let parsed =
                 Expectation::parse(text).map_err(|err| cx.err(e, &path, format!("`{}`: {err}", e.value)))?;
@@ -906,7 +931,7 @@ fn validate_home(cx: &Ctx, parts: HomeParts<'_>, duration: SimDuration) -> Resul
         .faults
         .iter()
         .enumerate()
-        .map(|(i, f)| validate_fault(cx, f, &format!("faults[{i}]"), duration))
+        .map(|(i, f)| validate_fault(cx, f, &format!("faults[{}]", i + 1), duration))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HomeBody {
         line,

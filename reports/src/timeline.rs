@@ -94,7 +94,7 @@ pub struct Mark {
 /// One fault of the scenario: when it was in force, or when it struck.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultTrack {
-    /// Its index in the scenario's `faults:` (0-based, as the trace numbers them).
+    /// Its number in the scenario's `faults:`, from 1 (`faults[1]`, `fault #1` in the trace).
     pub fault: u32,
     /// Its kind as scenario files spell it (`onu_loss_of_signal`).
     pub kind: String,
@@ -392,7 +392,7 @@ impl TimelineRecorder {
             .iter()
             .enumerate()
             .map(|(i, f)| FaultTrack {
-                fault: i as u32,
+                fault: i as u32 + 1,
                 kind: f.kind.name().to_string(),
                 lasting: fault_lasts(&f.kind),
                 spans: Vec::new(),

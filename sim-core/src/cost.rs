@@ -217,11 +217,12 @@ pub fn estimate(scenario: &Scenario) -> CostEstimate {
                 if firings * EVENTS_PER_BOOT > 1_000.0 {
                     parts.push(CostPart {
                         what: format!(
-                            "a {} hazard (faults[{i}]) firing about {} times",
+                            "a {} hazard (faults[{}]) firing about {} times",
                             hazard.name(),
+                            i + 1,
                             count(firings)
                         ),
-                        field: format!("faults[{i}].every"),
+                        field: format!("faults[{}].every", i + 1),
                         advice: "a longer mean interval or a shorter `duration`",
                         events: firings * (EVENTS_PER_BOOT + EVENTS_PER_FAULT),
                     });

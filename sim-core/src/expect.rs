@@ -111,6 +111,10 @@ pub struct Expectation {
     pub value: Literal,
 }
 
+/// fletsim's one index base, as every message about a `[0]` says it: expectations, `--set`
+/// paths, error messages' field paths, `fletsim diff` and `bisect` all count list items from 1.
+pub const ONE_BASED: &str = "list items count from 1 in fletsim ([1] is the first, [last] the last), in expectations, --set paths and messages alike";
+
 /// Why an expectation's text did not parse, or its path does not exist.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExpectError {
@@ -118,6 +122,8 @@ pub enum ExpectError {
     Shape,
     #[error("bad path `{0}` (fields joined by `.`, list items as `[1]` or `[last]`)")]
     Path(String),
+    #[error("`{0}`: {ONE_BASED}")]
+    ZeroIndex(String),
     #[error(
         "`{0}` is not a value (accepted: a duration like 90s or `never`, a number, a percentage like 99.5%, true/false, or a name like software-distribution)"
     )]
@@ -546,7 +552,8 @@ fn parse_path(text: &str) -> Result<Vec<Segment>, ExpectError> {
                 "last" => Segment::Last,
                 n => match n.parse::<usize>() {
                     Ok(i) if i >= 1 => Segment::Item(i),
-                    _ => return Err(bad()),
+                    Ok(_) => return Err(ExpectError::ZeroIndex(text.to_string())),
+                    Err(_) => return Err(bad()),
                 },
             });
             rest = &rest[close + 1..];
@@ -666,10 +673,9 @@ mod tests {
             Expectation::parse("ipv4..x == 1"),
             Err(ExpectError::Path(_))
         ));
-        assert!(matches!(
-            Expectation::parse("boots[0].x == 1"),
-            Err(ExpectError::Path(_))
-        ));
+        let zero = Expectation::parse("boots[0].x == 1").expect_err("[0] is refused");
+        assert!(matches!(zero, ExpectError::ZeroIndex(_)), "{zero:?}");
+        assert!(zero.to_string().contains("count from 1"), "{zero}");
         assert!(matches!(
             Expectation::parse("a == 3 parsecs"),
             Err(ExpectError::Value(_))

@@ -133,7 +133,10 @@ pub enum HazardError {
     },
     #[error("`shape` = {0} is outside 0.1..=50 (below 1: early failures, 1: constant, above 1: wear-out)")]
     ShapeOutOfRange(f64),
-    #[error("`hourly_weights[{hour}]` = {value}: weights must be finite and not negative")]
+    #[error(
+        "`hourly_weights[{}]` (the hour from {hour:02}:00) = {value}: weights must be finite and not negative",
+        u16::from(*hour) + 1
+    )]
     BadWeight { hour: u8, value: f64 },
     #[error("`hourly_weights` are all zero: the fault could never happen")]
     AllWeightsZero,
@@ -1149,7 +1152,10 @@ mod tests {
         // NaN in the weights is reported with its hour.
         assert_eq!(
             tod(not_a_number).validate().map_err(|e| e.to_string()),
-            Err("`hourly_weights[23]` = NaN: weights must be finite and not negative".to_string())
+            Err(
+                "`hourly_weights[24]` (the hour from 23:00) = NaN: weights must be finite and not negative"
+                    .to_string()
+            )
         );
         assert_eq!(
             HazardError::TooShort {

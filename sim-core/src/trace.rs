@@ -342,8 +342,11 @@ impl Digestible for TraceEvent {
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TraceEvent::FaultBegin { fault, kind } => write!(f, "fault #{fault} {kind} begins"),
-            TraceEvent::FaultEnd { fault, kind } => write!(f, "fault #{fault} {kind} ends"),
+            // `faults[N]` counts from 1 for a user (the stored index is 0-based).
+            TraceEvent::FaultBegin { fault, kind } => {
+                write!(f, "fault #{} {kind} begins", u64::from(*fault) + 1)
+            }
+            TraceEvent::FaultEnd { fault, kind } => write!(f, "fault #{} {kind} ends", u64::from(*fault) + 1),
             TraceEvent::LinkChanged {
                 link,
                 latency,

@@ -180,7 +180,7 @@ pub(super) fn validate_area(
     let homes = cx.integer(&a.homes, "area.homes", 1, u64::from(MAX_HOMES))? as u32;
     let mut templates = Vec::new();
     for (i, t) in a.templates.iter().enumerate() {
-        let path = format!("area.templates[{i}]");
+        let path = format!("area.templates[{}]", i + 1);
         let name = &t.value.name;
         let ok = !name.value.is_empty()
             && name
@@ -283,7 +283,7 @@ pub(super) fn validate_area(
         .faults
         .iter()
         .enumerate()
-        .map(|(i, f)| validate_area_fault(cx, f, &format!("area.faults[{i}]"), base))
+        .map(|(i, f)| validate_area_fault(cx, f, &format!("area.faults[{}]", i + 1), base))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(AreaSpec {
         homes,

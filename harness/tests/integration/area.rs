@@ -171,32 +171,32 @@ fn bad_area_input_exits_2_naming_file_line_column_and_field() {
         ),
         (
             "area:\n  homes: 5\n  templates:\n    - name: a\n      gateway: { model: modem }\n",
-            "area.templates[0].gateway.model",
+            "area.templates[1].gateway.model",
         ),
         (
             "area:\n  homes: 5\n  templates:\n    - name: a\n    - name: a\n",
-            ":20:13: area.templates[1].name: a second template named `a`",
+            ":20:13: area.templates[2].name: a second template named `a`",
         ),
         (
             "area:\n  homes: 5\n  faults:\n    - at: 1h\n",
-            ":19:7: area.faults[0]: an area fault needs one kind (accepted: area_power_cut",
+            ":19:7: area.faults[1]: an area fault needs one kind (accepted: area_power_cut",
         ),
         (
             "area:\n  homes: 5\n  faults:\n    - at: 9h\n      br_outage: { duration: 5m }\n",
-            "area.faults[0].at: `9h` is not within the run",
+            "area.faults[1].at: `9h` is not within the run",
         ),
         (
             "area:\n  homes: 5\n  faults:\n    - at: 1h\n      area_power_cut: { duration: 5m, share: 150% }\n",
-            "area.faults[0].area_power_cut.share: `150%` is not a share",
+            "area.faults[1].area_power_cut.share: `150%` is not a share",
         ),
         (
             "area:\n  homes: 5\n  faults:\n    - at: 1h\n      rule_server_rate_limit: { rate: 5, vne: nowhere }\n",
-            "area.faults[0].rule_server_rate_limit.vne: unknown VNE `nowhere`",
+            "area.faults[1].rule_server_rate_limit.vne: unknown VNE `nowhere`",
         ),
         ("area:\n  homes: 5\n  shops: 3\n", "unknown field `shops`"),
         (
             "area:\n  homes: 5\nexpect:\n  - \"area.stuck.nowhere == 0\"\n",
-            "expect[0]",
+            "expect[1]",
         ),
     ];
     let dir = temp_dir("area-bad");

@@ -52,6 +52,11 @@ fn set_changes_a_field_and_is_validated_like_the_file() {
         ("gateway.napt.timeouts.udp=60", "a number needs a unit"),
         ("gateway.hgw.bundle_cachd=true", "expected one of bundle_cached"),
         ("faults[3].at=1h", "--set faults[3].at=1h"),
+        // One index base: list elements count from 1, as in expectations and messages.
+        (
+            "faults[0].at=1h",
+            "list items count from 1 in fletsim ([1] is the first",
+        ),
         ("nonsense", "expected PATH=VALUE"),
     ] {
         let out = fletsim(&["run", V6PLUS, "--set", set]);
@@ -144,7 +149,7 @@ fn faults_keeps_exactly_the_two_that_matter() {
     ]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
-    assert!(text.contains("kept 2 of 5 faults: faults [1] [3]"), "{text}");
+    assert!(text.contains("kept 2 of 5 faults: faults [2] [4]"), "{text}");
     // The printed scenario is ready to save: it loads and its expectations pass.
     let dir = temp_dir("bisect-faults");
     let file = dir.join("minimal.yaml");

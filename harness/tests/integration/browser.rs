@@ -271,7 +271,7 @@ fn hypotheses_diff_and_bisect_pages_render() {
         arg(&b),
         "-q",
         "--set",
-        "faults[0].at=2h",
+        "faults[1].at=2h",
     ]);
     let out = work.join("diff");
     let o = fletsim(&["diff", arg(&a), arg(&b), "--report", arg(&out)]);
@@ -291,7 +291,7 @@ fn hypotheses_diff_and_bisect_pages_render() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let dom = open(&browser, &work, &out.join("index.html"), "", "bisect-page");
-    assert!(dom.contains("kept 2 of 5 faults: [1] [3]"));
+    assert!(dom.contains("kept 2 of 5 faults: [2] [4]"));
     let dom = open(
         &browser,
         &work,

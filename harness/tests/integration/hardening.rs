@@ -638,7 +638,7 @@ fn what_a_run_would_only_find_late_is_refused_at_load() {
             "a step name that does not exist",
             VALID.replace("ipv4.first_up <= 5m", "gateway.stuck_at == banana"),
             vec![
-                "expect[0]",
+                "expect[1]",
                 "gateway.stuck_at",
                 "banana",
                 "software-distribution",
@@ -670,7 +670,7 @@ fn what_a_run_would_only_find_late_is_refused_at_load() {
             format!(
                 "{VALID}faults:\n  - every: {{ hazard: constant, mean_interval: 1d }}\n    user_reboot:\n"
             ),
-            vec!["faults[0].every", "user_reboot", "`at`", "spontaneous_reboot"],
+            vec!["faults[1].every", "user_reboot", "`at`", "spontaneous_reboot"],
         ),
         (
             "a factory reset as a random process",
@@ -683,7 +683,7 @@ fn what_a_run_would_only_find_late_is_refused_at_load() {
             "a power cut with no body",
             format!("{VALID}faults:\n  - at: 1m\n    power_cut:\n"),
             vec![
-                "faults[0].power_cut",
+                "faults[1].power_cut",
                 "needs `duration`",
                 "power_cut: { duration: 10m }",
             ],
@@ -691,12 +691,12 @@ fn what_a_run_would_only_find_late_is_refused_at_load() {
         (
             "a link fault with no body",
             format!("{VALID}faults:\n  - at: 1m\n    link:\n"),
-            vec!["faults[0].link", "needs `name`"],
+            vec!["faults[1].link", "needs `name`"],
         ),
         (
             "NAPT timers with none given",
             format!("{VALID}faults:\n  - at: 1m\n    napt_timeouts: {{}}\n"),
-            vec!["faults[0].napt_timeouts", "at least one of"],
+            vec!["faults[1].napt_timeouts", "at least one of"],
         ),
         (
             "a distribution retry of a nanosecond",

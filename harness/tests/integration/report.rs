@@ -494,7 +494,7 @@ fn bisect_and_diff_reports_link_their_runs() {
         arg(&b),
         "-q",
         "--set",
-        "faults[0].at=2h",
+        "faults[1].at=2h",
     ]);
     let out = dir.join("diff");
     let o = fletsim(&["diff", arg(&a), arg(&b), "--report", arg(&out)]);

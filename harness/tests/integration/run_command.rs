@@ -149,7 +149,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             "unknown fault field",
             VALID.replace("{ duration: 3m }", "{ duraton: 3m }"),
             "11:27",
-            vec!["faults[0].onu_loss_of_signal.duraton", "expected one of duration"],
+            vec!["faults[1].onu_loss_of_signal.duraton", "expected one of duration"],
         ),
         (
             "wrong unit",
@@ -161,7 +161,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             "unknown unit",
             VALID.replace("duration: 3m", "duration: 3y"),
             "11:37",
-            vec!["faults[0].onu_loss_of_signal.duration", "unknown unit `y`"],
+            vec!["faults[1].onu_loss_of_signal.duration", "unknown unit `y`"],
         ),
         (
             "bare number",
@@ -173,7 +173,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             "negative",
             VALID.replace("at: 10m", "at: -10m"),
             "10:9",
-            vec!["faults[0].at", "negative"],
+            vec!["faults[1].at", "negative"],
         ),
         (
             "zero-length run",
@@ -239,19 +239,19 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             "fault after the end",
             VALID.replace("at: 10m", "at: 2h"),
             "10:9",
-            vec!["faults[0].at", "not within the run"],
+            vec!["faults[1].at", "not within the run"],
         ),
         (
             "fault without a kind",
             VALID.replace("    onu_loss_of_signal: { duration: 3m }\n", ""),
             "10:5",
-            vec!["faults[0]", "needs one kind"],
+            vec!["faults[1]", "needs one kind"],
         ),
         (
             "two kinds in one fault",
             VALID.replace("{ duration: 3m }", "{ duration: 3m }\n    user_reboot:"),
             "10:5",
-            vec!["faults[0]", "one fault per entry"],
+            vec!["faults[1]", "one fault per entry"],
         ),
         (
             "loss above 100 %",
@@ -260,7 +260,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "    link: { name: wan, loss: 130% }",
             ),
             "11:30",
-            vec!["faults[0].link.loss", "0% to 100%"],
+            vec!["faults[1].link.loss", "0% to 100%"],
         ),
         (
             "unknown link",
@@ -269,7 +269,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "    link: { name: wifi, loss: 3% }",
             ),
             "11:19",
-            vec!["faults[0].link.name", "rule-server"],
+            vec!["faults[1].link.name", "rule-server"],
         ),
         (
             "unknown VNE",
@@ -373,13 +373,13 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
             "bad expectation",
             VALID.replace("ipv4.first_up <= 5m", "ipv4.first_up lte 5m"),
             "13:5",
-            vec!["expect[0]", "PATH OP VALUE"],
+            vec!["expect[1]", "PATH OP VALUE"],
         ),
         (
             "unknown outcome path",
             VALID.replace("ipv4.first_up <= 5m", "ipv4.first_upp <= 5m"),
             "13:5",
-            vec!["expect[0]", "first_up"],
+            vec!["expect[1]", "first_up"],
         ),
         (
             "wrong value type",
@@ -406,7 +406,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "  - every: { hazard: gremlins, mean_interval: 4d }\n",
             ),
             "10:22",
-            vec!["faults[0].every.hazard", "constant"],
+            vec!["faults[1].every.hazard", "constant"],
         ),
         (
             "hazard field it does not take",
@@ -415,7 +415,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "  - every: { hazard: constant, mean_interval: 4d, shape: 2 }\n",
             ),
             "10:12",
-            vec!["faults[0].every.shape", "takes no `shape`"],
+            vec!["faults[1].every.shape", "takes no `shape`"],
         ),
         (
             "weibull without shape",
@@ -424,7 +424,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "  - every: { hazard: weibull, mean_interval: 4d }\n",
             ),
             "10:12",
-            vec!["faults[0].every", "needs `shape`"],
+            vec!["faults[1].every", "needs `shape`"],
         ),
         (
             "24 hourly weights",
@@ -433,7 +433,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "  - every: { hazard: time-of-day, mean_interval: 4d, hourly_weights: [1, 2] }\n",
             ),
             "10:70",
-            vec!["faults[0].every.hourly_weights", "24 in all"],
+            vec!["faults[1].every.hourly_weights", "24 in all"],
         ),
         (
             "both at and every",
@@ -442,7 +442,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "  - at: 10m\n    every: { hazard: constant, mean_interval: 4d }\n",
             ),
             "11:12",
-            vec!["faults[0].every", "not both"],
+            vec!["faults[1].every", "not both"],
         ),
         (
             "a user action as a process",
@@ -460,7 +460,7 @@ fn bad_inputs() -> Vec<(&'static str, String, &'static str, Vec<&'static str>)> 
                 "    app_crash: { action: panic }",
             ),
             "11:26",
-            vec!["faults[0].app_crash.action", "restart-app"],
+            vec!["faults[1].app_crash.action", "restart-app"],
         ),
         (
             "unknown NAPT mapping",

@@ -437,7 +437,7 @@ fn share_expectations_are_judged_over_the_sweep_and_by_merge_across_shards() {
     let out = fletsim(&["run", arg(&bad)]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("expect[2]") && stderr(&out).contains("for P% of seeds"),
+        stderr(&out).contains("expect[3]") && stderr(&out).contains("for P% of seeds"),
         "{}",
         stderr(&out)
     );
