@@ -18,7 +18,10 @@ use sim_core::expect::Expectation;
 use sim_core::time::{Calendar, SimDuration, SimTime};
 use sim_core::trace::TraceEvent;
 
-use crate::options::{RunOptions, exit};
+use reports::text::{Palette, Verbosity};
+
+use crate::console::Environment;
+use crate::options::{OutputOptions, RunOptions, exit};
 use crate::overrides::{self, Override};
 use crate::scenario_file::LoadedScenario;
 use crate::suite;
@@ -28,6 +31,8 @@ use crate::suite;
   fletsim bisect scenarios/bisect/busy-clients-v6plus.yaml --param lan.telework-pc.count --range 1..60 --until \"napt.drops.port_set_exhausted > 0\"
   fletsim bisect scenarios/bisect/five-faults.yaml --faults --until \"ipv4.first_up == never\"
   fletsim bisect scenarios/user-reboot.yaml --when \"gateway.boots >= 2\"")]
+#[command(mut_arg("quiet", |a| a.help("Print only the answer (the value, the minimal scenario alone, the moment)")))]
+#[command(mut_arg("verbose", |a| a.help("Print more: also the seeds at which each probe did not hold (--when: a wider trace window)")))]
 pub struct BisectArgs {
     /// The scenario file.
     pub scenario: PathBuf,
@@ -69,6 +74,8 @@ pub struct BisectArgs {
     pub force: bool,
     #[command(flatten)]
     pub run: RunOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 /// A failure of the command: its message and exit code.
@@ -78,7 +85,7 @@ fn bad(message: impl Into<String>) -> Failure {
     Failure(exit::BAD_INPUT, message.into())
 }
 
-pub fn run(args: &BisectArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn run(args: &BisectArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     if let Some(dir) = &args.report
         && let Err(e) = crate::html_report::check_dir(dir, args.force)
     {
@@ -86,12 +93,17 @@ pub fn run(args: &BisectArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         return exit::BAD_INPUT;
     }
     let mut report = Report::default();
+    let mut say = Say {
+        out,
+        verbosity: args.output.verbosity(),
+        palette: args.output.palette(env),
+    };
     let result = if args.param.is_some() {
-        param(args, out, &mut report)
+        param(args, &mut say, &mut report)
     } else if args.faults {
-        faults(args, out, &mut report)
+        faults(args, &mut say, &mut report)
     } else if let Some(expr) = &args.when {
-        when(args, expr, out, &mut report)
+        when(args, expr, &mut say, &mut report)
     } else {
         Err(bad(
             "say what to bisect: --param PATH --range LO..HI --until EXPR, --faults --until EXPR, or --when EXPR",
@@ -110,6 +122,43 @@ pub fn run(args: &BisectArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             code
         }
     }
+}
+
+/// Where a bisection's lines go, by how much the user asked to see (`-q`: the answer
+/// alone, ready to use; default: the search too; `-v`: also each probe's details).
+struct Say<'a> {
+    out: &'a mut dyn Write,
+    verbosity: Verbosity,
+    palette: Palette,
+}
+
+impl Say<'_> {
+    /// The answer: printed at every verbosity.
+    fn answer(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    /// How the answer was found: not with `-q`.
+    fn detail(&mut self, text: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            let _ = writeln!(self.out, "{text}");
+        }
+    }
+
+    /// More about each probe: `-v` only.
+    fn verbose(&mut self, text: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            let _ = writeln!(self.out, "{text}");
+        }
+    }
+}
+
+/// `3 7 12`, or `none`.
+fn seed_list(seeds: &[u64]) -> String {
+    if seeds.is_empty() {
+        return "none".into();
+    }
+    seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
 }
 
 /// What a bisection's HTML report shows, gathered as the search goes.
@@ -312,17 +361,21 @@ impl Probe<'_> {
     }
 
     /// How many seeds hold on this loaded scenario.
-    fn holding(&self, loaded: &LoadedScenario) -> Result<usize, Failure> {
+    /// How many of the seeds the expression held at, and the seeds it did not.
+    fn holding(&self, loaded: &LoadedScenario) -> Result<(usize, Vec<u64>), Failure> {
         let mut n = 0;
+        let mut missed = Vec::new();
         for seed in &self.seeds {
             let record = suite::run_one(loaded, Some(*seed), &mut Quiet)
                 .map_err(|e| bad(format!("{} (seed {seed}): {e}", self.file.display())))?;
             let value = serde_json::to_value(&record.outcome).unwrap_or(Value::Null);
             if self.expr.judge(&value).passed {
                 n += 1;
+            } else {
+                missed.push(*seed);
             }
         }
-        Ok(n)
+        Ok((n, missed))
     }
 }
 
@@ -380,7 +433,7 @@ fn parse_range(text: &str) -> Result<(Kind, u64, u64), String> {
     Ok((kind, lo_v, hi_v))
 }
 
-fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
+fn param(args: &BisectArgs, say: &mut Say, report: &mut Report) -> Result<u8, Failure> {
     let path = args.param.as_deref().unwrap_or_default();
     let segments = overrides::parse_path(path).map_err(|e| bad(format!("--param {e}")))?;
     let (kind, lo, hi) = parse_range(args.range.as_deref().unwrap_or_default()).map_err(bad)?;
@@ -409,7 +462,7 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
         probe.seed_text()
     );
     report.tried = path.to_string();
-    let _ = writeln!(out, "{}", report.heading);
+    say.detail(&report.heading);
     let with_value = |v: u64| -> Result<LoadedScenario, Failure> {
         let mut sets = args.run.set.clone();
         sets.push(Override {
@@ -419,11 +472,11 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
         });
         overrides::load_with(file, &sets).map_err(|e| bad(e.to_string()))
     };
-    let _ = writeln!(out, "{:>5}  {:>12}  {:>9}  holds", "probe", "value", "seeds");
+    say.detail(&format!("{:>5}  {:>12}  {:>9}  holds", "probe", "value", "seeds"));
     let mut probes: BTreeMap<u64, bool> = BTreeMap::new();
     let mut probe_rows = Vec::new();
     let mut count = 0;
-    let mut test = |v: u64, out: &mut dyn Write| -> Result<bool, Failure> {
+    let mut test = |v: u64, say: &mut Say| -> Result<bool, Failure> {
         if let Some(h) = probes.get(&v) {
             return Ok(*h);
         }
@@ -431,7 +484,7 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
         if count == 0 {
             check_expr(&probe.expr, &loaded, "--until")?;
         }
-        let n = probe.holding(&loaded)?;
+        let (n, missed) = probe.holding(&loaded)?;
         let holds = n >= probe.need;
         count += 1;
         probe_rows.push(reports::html::bisect_page::ProbeRow {
@@ -439,13 +492,18 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
             held: format!("{n}/{}", probe.seeds.len()),
             holds,
         });
-        let _ = writeln!(
-            out,
+        let row = format!(
             "{count:>5}  {:>12}  {:>9}  {}",
             kind.render(v),
             format!("{n}/{}", probe.seeds.len()),
-            if holds { "yes" } else { "no" }
+            say.palette.yes_no(holds)
         );
+        say.detail(&row);
+        say.verbose(&format!(
+            "{:>5}  did not hold at seeds: {}",
+            "",
+            seed_list(&missed)
+        ));
         probes.insert(v, holds);
         Ok(holds)
     };
@@ -458,12 +516,12 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
             reports::html::slug(&format!("{path}={}", kind.render(v)))
         )
     };
-    if !test(inside, out)? {
+    if !test(inside, say)? {
         report.answer = format!(
             "no threshold: `{until}` does not hold at {path} = {}",
             kind.render(inside)
         );
-        let _ = writeln!(out, "{}", report.answer);
+        say.answer(&report.answer);
         report.probes = probe_rows;
         report.decisive.push(Decisive {
             what: format!("{path} = {} (does not hold), seed {seed}", kind.render(inside)),
@@ -474,13 +532,13 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
         });
         return Ok(exit::EXPECTATIONS_FAILED);
     }
-    if test(outside, out)? {
+    if test(outside, say)? {
         report.answer = format!(
             "{}: {path} = {} (it holds at the end of the range)",
             if largest { "largest" } else { "smallest" },
             kind.render(outside)
         );
-        let _ = writeln!(out, "{}", report.answer);
+        say.answer(&report.answer);
         report.probes = probe_rows;
         report.decisive.push(Decisive {
             what: format!("{path} = {} (holds), seed {seed}", kind.render(outside)),
@@ -498,7 +556,7 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
         if mid == outside {
             break;
         }
-        if test(mid, out)? {
+        if test(mid, say)? {
             inside = mid;
         } else {
             outside = mid;
@@ -510,7 +568,7 @@ fn param(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<
         kind.render(inside),
         kind.render(outside)
     );
-    let _ = writeln!(out, "{}", report.answer);
+    say.answer(&report.answer);
     report.probes = probe_rows;
     for (v, holds) in [(inside, "holds"), (outside, "does not hold")] {
         report.decisive.push(Decisive {
@@ -576,7 +634,7 @@ fn split(c: &[usize], n: usize) -> Vec<Vec<usize>> {
     parts
 }
 
-fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
+fn faults(args: &BisectArgs, say: &mut Say, report: &mut Report) -> Result<u8, Failure> {
     let until = args.until.as_deref().unwrap_or_default();
     let expr = expectation(until)?;
     let file = args.scenario.as_path();
@@ -630,13 +688,22 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
     };
     let mut cache: BTreeMap<Vec<usize>, bool> = BTreeMap::new();
     let mut probe_rows = Vec::new();
+    // Each subset tested, in order, for `-v`.
+    let mut tried: Vec<String> = Vec::new();
     let mut test = |subset: &[usize]| -> Result<bool, Failure> {
         if let Some(h) = cache.get(subset) {
             return Ok(*h);
         }
-        let n = probe.holding(&load(subset)?)?;
+        let (n, missed) = probe.holding(&load(subset)?)?;
         let holds = n >= probe.need;
         cache.insert(subset.to_vec(), holds);
+        tried.push(format!(
+            "# tried faults {}: held at {n}/{} seeds (did not hold at: {}): {}",
+            fault_list(subset),
+            probe.seeds.len(),
+            seed_list(&missed),
+            if holds { "holds" } else { "does not hold" }
+        ));
         probe_rows.push(reports::html::bisect_page::ProbeRow {
             tried: fault_list(subset),
             held: format!("{n}/{}", probe.seeds.len()),
@@ -652,13 +719,14 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
     );
     let seed = probe.seeds.first().copied().unwrap_or(base.scenario.seed);
     report.heading = header.trim_start_matches("# ").to_string();
-    report.tried = "faults kept (0-based)".into();
+    report.tried = "faults kept".into();
     if !test(&all)? {
         report.answer = format!(
             "`{until}` does not hold with all {} faults: nothing to minimise",
             all.len()
         );
-        let _ = writeln!(out, "{header}\n# {}", report.answer);
+        say.detail(&header);
+        say.answer(&format!("# {}", report.answer));
         report.probes = probe_rows;
         report.decisive.push(Decisive {
             what: format!("all faults, seed {seed}"),
@@ -696,14 +764,10 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
         window: None,
     });
     report.details = Some(overrides::to_yaml(&with(&kept)));
-    let listed = kept
-        .iter()
-        .map(|i| format!("[{i}]"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let _ = writeln!(out, "{header}");
-    let _ = writeln!(
-        out,
+    let listed = fault_list(&kept);
+    // `-q` prints the scenario alone, ready to save; the comment lines say how it was found.
+    say.detail(&header);
+    say.detail(&format!(
         "# kept {} of {} faults{}{}; {} runs of the scenario tested subsets",
         kept.len(),
         all.len(),
@@ -711,30 +775,32 @@ fn faults(args: &BisectArgs, out: &mut dyn Write, report: &mut Report) -> Result
         if kept.is_empty() {
             String::new()
         } else {
-            format!(" {listed} of the original (0-based)")
+            format!(" {listed} of the original")
         },
         cache.len()
-    );
-    if kept.is_empty() {
-        let _ = writeln!(out, "# `{until}` holds without any fault");
-    } else {
-        let _ = writeln!(
-            out,
-            "# 1-minimal: removing any one of them makes `{until}` stop holding"
-        );
+    ));
+    for line in &tried {
+        say.verbose(line);
     }
-    let _ = write!(out, "{}", overrides::to_yaml(&with(&kept)));
+    if kept.is_empty() {
+        say.detail(&format!("# `{until}` holds without any fault"));
+    } else {
+        say.detail(&format!(
+            "# 1-minimal: removing any one of them makes `{until}` stop holding"
+        ));
+    }
+    let _ = write!(say.out, "{}", overrides::to_yaml(&with(&kept)));
     Ok(exit::OK)
 }
 
-/// `[1] [3]`, or `none`.
+/// `[1] [3]` (indices into `faults:`, counted from 1 like every index a user reads), or `none`.
 fn fault_list(subset: &[usize]) -> String {
     if subset.is_empty() {
         return "none".into();
     }
     subset
         .iter()
-        .map(|i| format!("[{i}]"))
+        .map(|i| format!("[{}]", i + 1))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -800,20 +866,48 @@ pub fn first_moment(
     Ok(None)
 }
 
-fn when(args: &BisectArgs, text: &str, terminal: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
-    // Written to the terminal at the end, and kept for the report.
+fn when(args: &BisectArgs, text: &str, say: &mut Say, report: &mut Report) -> Result<u8, Failure> {
+    // Written to the terminal at the end, and kept for the report: a heading line, the
+    // answer line, then the details (with `-v`, a wider trace window).
     let mut buffer: Vec<u8> = Vec::new();
-    let code = when_text(args, text, &mut buffer, report)?;
-    let _ = terminal.write_all(&buffer);
+    let window = if say.verbosity == Verbosity::Verbose {
+        TraceWindow {
+            before: 30,
+            after: 15,
+        }
+    } else {
+        TraceWindow { before: 10, after: 5 }
+    };
+    let code = when_text(args, text, window, &mut buffer, report)?;
     let printed = String::from_utf8_lossy(&buffer).into_owned();
     let mut lines = printed.lines();
     report.heading = lines.next().unwrap_or_default().to_string();
     report.answer = lines.next().unwrap_or_default().to_string();
     report.details = Some(lines.collect::<Vec<_>>().join("\n"));
+    say.detail(&report.heading);
+    say.answer(&report.answer);
+    if let Some(details) = &report.details
+        && !details.is_empty()
+    {
+        say.detail(details);
+    }
     Ok(code)
 }
 
-fn when_text(args: &BisectArgs, text: &str, out: &mut dyn Write, report: &mut Report) -> Result<u8, Failure> {
+/// How many trace events `--when` shows before the moment (the moment's own included) and after.
+#[derive(Clone, Copy)]
+struct TraceWindow {
+    before: usize,
+    after: usize,
+}
+
+fn when_text(
+    args: &BisectArgs,
+    text: &str,
+    shown: TraceWindow,
+    out: &mut dyn Write,
+    report: &mut Report,
+) -> Result<u8, Failure> {
     let expr = expectation(text)?;
     let file = args.scenario.as_path();
     let loaded = overrides::load_with(file, &args.run.set).map_err(|e| bad(e.to_string()))?;
@@ -828,7 +922,7 @@ fn when_text(args: &BisectArgs, text: &str, out: &mut dyn Write, report: &mut Re
     let calendar = Calendar::new(scenario.start);
     let mut sim = Simulation::new(&scenario);
     let mut ring = Ring {
-        cap: 10,
+        cap: shown.before,
         events: VecDeque::new(),
         after: Vec::new(),
         collecting_after: false,
@@ -878,7 +972,7 @@ fn when_text(args: &BisectArgs, text: &str, out: &mut dyn Write, report: &mut Re
     }
     // The next few events after the moment.
     ring.collecting_after = true;
-    while ring.after.len() < 5 {
+    while ring.after.len() < shown.after {
         let Some(t) = sim.next_event_time() else { break };
         sim.run_until(t, &mut ring).map_err(run_err)?;
     }
@@ -893,7 +987,7 @@ fn when_text(args: &BisectArgs, text: &str, out: &mut dyn Write, report: &mut Re
         let mark = if *at == moment.at { ">" } else { " " };
         let _ = writeln!(out, "{mark} {} {:>14}  {e}", calendar.at(*at), at.to_string());
     }
-    for (at, e) in ring.after.iter().take(5) {
+    for (at, e) in ring.after.iter().take(shown.after) {
         let _ = writeln!(out, "  {} {:>14}  {e}", calendar.at(*at), at.to_string());
     }
     Ok(exit::OK)

@@ -120,6 +120,10 @@ fn colours_stdout(command: &Command, env: &Environment) -> bool {
         Command::Check(a) => &a.output,
         Command::List(a) => &a.output,
         Command::Validate(a) => &a.output,
+        Command::Bisect(a) => &a.output,
+        Command::Hypotheses(a) => &a.output,
+        Command::MapE(a) => &a.output,
+        Command::Log(LogCommand::Analyze(a)) => &a.output,
         _ => return false,
     };
     output.palette(env).enabled()
@@ -143,9 +147,9 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
         Command::Snapshot(args) => crate::snapshot_cmd::run(&args, env, out, err),
         Command::Diff(args) => crate::diff_cmd::run(&args, env, out, err),
         Command::Check(args) => crate::check_cmd::run(&args, env, out, err),
-        Command::Bisect(args) => crate::bisect_cmd::run(&args, out, err),
-        Command::Hypotheses(args) => crate::hypotheses_cmd::run(&args, out, err),
-        Command::MapE(args) => match crate::mape_cmd::run(&args, out) {
+        Command::Bisect(args) => crate::bisect_cmd::run(&args, env, out, err),
+        Command::Hypotheses(args) => crate::hypotheses_cmd::run(&args, env, out, err),
+        Command::MapE(args) => match crate::mape_cmd::run(&args, env, out) {
             Ok(()) => exit::OK,
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
@@ -157,7 +161,7 @@ pub fn dispatch(cli: Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn 
         Command::Schema(args) => crate::commands::schema::run(&args, out),
         Command::Completions(args) => crate::commands::completions::run(&args, Cli::command(), out),
         Command::Man(args) => crate::commands::man::run(&args, Cli::command(), out),
-        Command::Log(LogCommand::Analyze(args)) => match crate::log_analyze::run(&args, out) {
+        Command::Log(LogCommand::Analyze(args)) => match crate::log_analyze::run(&args, env, out) {
             Ok(()) => exit::OK,
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");

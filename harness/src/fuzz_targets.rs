@@ -21,6 +21,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use reports::text::{Palette, Verbosity};
+
 use crate::overrides::{self, Override};
 
 /// A fuzz target: takes any bytes, must return.
@@ -103,7 +105,9 @@ pub fn log(data: &[u8]) {
         return;
     };
     let analysis = crate::log_analyze::analyze(&parsed);
-    let _ = crate::log_analyze::write_text(&analysis, &mut std::io::sink());
+    for verbosity in [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose] {
+        let _ = crate::log_analyze::write_text(&analysis, verbosity, Palette::ansi(), &mut std::io::sink());
+    }
     let _ = crate::log_analyze::write_json(Path::new("fuzz.log"), &analysis, &mut std::io::sink());
     let summary = crate::hypotheses_cmd::Summary::of(&analysis);
     let _ = crate::hypotheses_cmd::compare("h", "h.yaml", 1, &summary, &summary, 0.05);
@@ -203,8 +207,8 @@ pub fn seed_corpus(root: &Path) -> Vec<Seed> {
     if let Some(path) = scenarios.iter().find(|p| p.ends_with("hgw-v6plus-bring-up.yaml"))
         && let Ok(text) = std::fs::read_to_string(path)
     {
-        let sets = "#set lan.phone.count=3\n#set gateway.napt.timeouts.udp=60s\n#set faults[0].at=5m\n\
-                    #set expect[0]=\"ipv4.first_up <= 1h\"\n#set seed=7\n";
+        let sets = "#set lan.phone.count=3\n#set gateway.napt.timeouts.udp=60s\n#set faults[1].at=5m\n\
+                    #set expect[1]=\"ipv4.first_up <= 1h\"\n#set seed=7\n";
         add(
             "scenario",
             "with-sets.yaml".into(),

@@ -45,7 +45,10 @@ use sim_core::stats;
 
 use crate::artifacts::Collect;
 use crate::log_analyze::{self, LogAnalysis};
-use crate::options::{RunOptions, exit};
+use reports::text::Verbosity;
+
+use crate::console::Environment;
+use crate::options::{OutputOptions, RunOptions, exit};
 use crate::overrides;
 use crate::scenario_file::LoadedScenario;
 use crate::suite;
@@ -54,6 +57,8 @@ use crate::suite;
 #[command(after_help = "Examples:
   fletsim hypotheses --evidence scenarios/hypotheses/evidence-report-2021.log scenarios/hypotheses/*.yaml
   fletsim hypotheses --evidence my-hgw.log scenarios/hypotheses/*.yaml --seeds 1..40 --json -")]
+#[command(mut_arg("quiet", |a| a.help("Print only the ranking table")))]
+#[command(mut_arg("verbose", |a| a.help("Print more: also each hypothesis's simulated reboots, pooled over its seeds")))]
 pub struct HypothesesArgs {
     /// The evidence: an HGW log as copied from its admin page.
     #[arg(long, value_name = "LOG")]
@@ -79,6 +84,8 @@ pub struct HypothesesArgs {
     pub force: bool,
     #[command(flatten)]
     pub run: RunOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 /// What one log says about spontaneous reboots, reduced to what the tests use.
@@ -496,7 +503,7 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
-pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn run(args: &HypothesesArgs, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let fail = |err: &mut dyn Write, code: u8, m: String| {
         let _ = writeln!(err, "error: {m}");
         code
@@ -592,25 +599,72 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             Err(e) => fail(err, exit::BAD_INPUT, format!("--json: {e}")),
         };
     }
-    let _ = writeln!(
+    write_text(
+        args,
+        env,
+        &evidence,
+        &gaps,
+        &loaded,
+        &summaries,
+        seeds.len(),
+        &ranked,
         out,
-        "evidence {}: {} spontaneous reboots over {:.1} days ({:.3}/day), {} intervals, {} of {} timed reboots at 00-06",
-        crate::shard::normalize_path(&args.evidence),
-        evidence.reboots,
-        evidence.days,
-        if evidence.days > 0.0 {
-            evidence.reboots as f64 / evidence.days
+    );
+    exit::OK
+}
+
+/// One line for a set of reboots: `12 spontaneous reboots over 34.5 days (0.348/day), …`.
+fn describe(s: &Summary) -> String {
+    format!(
+        "{} spontaneous reboots over {:.1} days ({:.3}/day), {} intervals, {} of {} timed reboots at 00-06",
+        s.reboots,
+        s.days,
+        if s.days > 0.0 {
+            s.reboots as f64 / s.days
         } else {
             0.0
         },
-        evidence.intervals_hours.len(),
-        evidence.night(),
-        evidence.timed()
-    );
-    let _ = writeln!(
+        s.intervals_hours.len(),
+        s.night(),
+        s.timed()
+    )
+}
+
+/// The ranking as a table. `-q`: the table alone; default: with the evidence and what was left
+/// out; `-v`: also what each hypothesis's runs came to, pooled over the seeds.
+#[allow(clippy::too_many_arguments, reason = "one call site: the parts of one report")]
+fn write_text(
+    args: &HypothesesArgs,
+    env: &Environment,
+    evidence: &Summary,
+    gaps: &[(&'static str, String)],
+    loaded: &[LoadedScenario],
+    summaries: &[Summary],
+    seed_count: usize,
+    ranked: &[Comparison],
+    out: &mut dyn Write,
+) {
+    let verbosity = args.output.verbosity();
+    let palette = args.output.palette(env);
+    let detail = |out: &mut dyn Write, line: String| {
+        if verbosity != Verbosity::Quiet {
+            let _ = writeln!(out, "{line}");
+        }
+    };
+    detail(
         out,
-        "each hypothesis at seeds {}; statistic (p-value); score = Fisher's combination; level {}",
-        args.seeds, args.level
+        format!(
+            "evidence {}: {}",
+            crate::shard::normalize_path(&args.evidence),
+            describe(evidence)
+        ),
+    );
+    detail(
+        out,
+        format!(
+            "each hypothesis at seeds {}; statistic (p-value); score = Fisher's combination; level {}",
+            args.seeds, args.level
+        ),
     );
     let _ = writeln!(
         out,
@@ -629,9 +683,9 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             .map(|(n, _)| *n)
             .collect();
         let verdict = match c.score {
-            None => "no test possible".to_string(),
-            Some(_) if c.consistent => "consistent".to_string(),
-            Some(_) => format!("inconsistent ({})", weak.join(", ")),
+            None => palette.unsure("no test possible"),
+            Some(_) if c.consistent => palette.good("consistent"),
+            Some(_) => palette.bad(&format!("inconsistent ({})", weak.join(", "))),
         };
         let _ = writeln!(
             out,
@@ -645,20 +699,31 @@ pub fn run(args: &HypothesesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u
             c.score.map_or_else(|| "-".to_string(), fmt_p),
         );
     }
-    // What was left out of the scores, and why: the evidence's gaps once, the rest per hypothesis.
-    for (test, why) in &gaps {
-        let _ = writeln!(out, "left out of every score: {test}: {why}");
+    if verbosity == Verbosity::Verbose {
+        // In the order given on the command line: each hypothesis's runs, pooled.
+        for (l, runs) in loaded.iter().zip(summaries.chunks(seed_count.max(1))) {
+            let _ = writeln!(
+                out,
+                "simulated {} ({} seeds): {}",
+                l.scenario.name,
+                runs.len(),
+                describe(&Summary::pool(runs))
+            );
+        }
     }
-    for c in &ranked {
+    // What was left out of the scores, and why: the evidence's gaps once, the rest per hypothesis.
+    for (test, why) in gaps {
+        detail(out, format!("left out of every score: {test}: {why}"));
+    }
+    for c in ranked {
         for (test, s) in c.stats() {
             if let Some(why) = &s.left_out
                 && !gaps.iter().any(|(t, _)| t == &test)
             {
-                let _ = writeln!(out, "left out for {}: {test}: {why}", c.hypothesis);
+                detail(out, format!("left out for {}: {test}: {why}", c.hypothesis));
             }
         }
     }
-    exit::OK
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use reports::text::{Palette, Verbosity};
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 use sim_core::device_log::{LogMessage, XG100NE_LOG_CAPACITY, is_unsynced};
@@ -42,6 +43,8 @@ const SKIPPED_SHOWN: usize = 50;
 #[command(after_help = "Examples:
   fletsim log analyze scenarios/hypotheses/evidence-report-2021.log
   fletsim log analyze my-hgw.log --json - | jq .reboots")]
+#[command(mut_arg("quiet", |a| a.help("Print only the statistics")))]
+#[command(mut_arg("verbose", |a| a.help("Print more: also every interval between reboots and every skipped line")))]
 pub struct LogAnalyzeArgs {
     /// The HGW log as copied from the admin page (UTF-8 text, one `N. YYYY-MM-DD HH:MM:SS message` a line)
     pub log: PathBuf,
@@ -51,6 +54,8 @@ pub struct LogAnalyzeArgs {
     /// Replace the --json file if it exists
     #[arg(long, requires = "json")]
     pub force: bool,
+    #[command(flatten)]
+    pub output: crate::options::OutputOptions,
 }
 
 /// Why `fletsim log analyze` failed.
@@ -617,16 +622,42 @@ fn days(secs: f64) -> String {
 /// Writes the analysis as text: first the report's layout (`There are N
 /// entries.` and the spontaneous reboots as the log shows them), then the
 /// statistics, user reboots, hour-of-day histogram, unsynced entries and
-/// skipped lines.
-pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
+/// skipped lines. `-q` (`Verbosity::Quiet`): the statistics alone; `-v`: also
+/// every interval between reboots and every skipped line.
+pub fn write_text(
+    a: &LogAnalysis,
+    verbosity: Verbosity,
+    palette: Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let s = &a.statistics;
+    if verbosity == Verbosity::Quiet {
+        return write_statistics(a, palette, out);
+    }
     writeln!(out, "There are {} entries.", a.entries)?;
     for e in &a.spontaneous_reboots {
         writeln!(out, "{}", e.listed())?;
     }
-
-    let s = &a.statistics;
     writeln!(out)?;
-    writeln!(out, "Statistics")?;
+    write_statistics(a, palette, out)?;
+    if verbosity == Verbosity::Verbose && !s.intervals_secs.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            palette.heading("Intervals between spontaneous reboots (synced clocks)")
+        )?;
+        for (i, secs) in s.intervals_secs.iter().enumerate() {
+            writeln!(out, "  {:>3}  {}", i + 1, days(*secs as f64))?;
+        }
+    }
+    write_sections(a, verbosity, palette, out)
+}
+
+/// The `Statistics` section.
+fn write_statistics(a: &LogAnalysis, palette: Palette, out: &mut dyn Write) -> io::Result<()> {
+    let s = &a.statistics;
+    writeln!(out, "{}", palette.heading("Statistics"))?;
     write!(out, "  spontaneous reboots  {}", s.spontaneous)?;
     if s.spontaneous_unsynced > 0 {
         write!(out, " ({} with an unsynced clock)", s.spontaneous_unsynced)?;
@@ -676,9 +707,23 @@ pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
         Some(rate) => writeln!(out, "  reboots per day      {rate:.3}")?,
         None => writeln!(out, "  reboots per day      -")?,
     }
+    Ok(())
+}
 
+/// The sections after the statistics: hours of day, user reboots, unsynced entries, skipped lines.
+fn write_sections(
+    a: &LogAnalysis,
+    verbosity: Verbosity,
+    palette: Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let s = &a.statistics;
     writeln!(out)?;
-    writeln!(out, "Hour of day (spontaneous reboots with a synced clock)")?;
+    writeln!(
+        out,
+        "{}",
+        palette.heading("Hour of day (spontaneous reboots with a synced clock)")
+    )?;
     let max = s.hour_of_day.iter().copied().max().unwrap_or(0);
     for (hour, &count) in s.hour_of_day.iter().enumerate() {
         let bar = if max > 40 { count * 40 / max } else { count };
@@ -691,7 +736,11 @@ pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
 
     if !a.user_reboots.is_empty() {
         writeln!(out)?;
-        writeln!(out, "User reboots (request, clean stop, the boot that followed)")?;
+        writeln!(
+            out,
+            "{}",
+            palette.heading("User reboots (request, clean stop, the boot that followed)")
+        )?;
         for r in &a.user_reboots {
             let stop = r.stop.as_ref().map(|e| e.listed().to_string());
             let boot = r.boot.as_ref().map(|e| e.listed().to_string());
@@ -709,7 +758,8 @@ pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "Unsynced clock (before NTP sync; left out of interval statistics)"
+            "{}",
+            palette.heading("Unsynced clock (before NTP sync; left out of interval statistics)")
         )?;
         for e in &a.unsynced {
             writeln!(out, "{}", e.listed())?;
@@ -718,14 +768,23 @@ pub fn write_text(a: &LogAnalysis, out: &mut dyn Write) -> io::Result<()> {
 
     if !a.skipped.is_empty() {
         writeln!(out)?;
-        writeln!(out, "Skipped lines ({})", a.skipped.len())?;
-        for skipped in a.skipped.iter().take(SKIPPED_SHOWN) {
+        writeln!(
+            out,
+            "{}",
+            palette.heading(&format!("Skipped lines ({})", a.skipped.len()))
+        )?;
+        let shown = if verbosity == Verbosity::Verbose {
+            a.skipped.len()
+        } else {
+            SKIPPED_SHOWN
+        };
+        for skipped in a.skipped.iter().take(shown) {
             writeln!(out, "  {skipped}")?;
         }
-        if a.skipped.len() > SKIPPED_SHOWN {
+        if a.skipped.len() > shown {
             writeln!(
                 out,
-                "  ... and {} more (see --json)",
+                "  ... and {} more (see -v or --json)",
                 a.skipped.len() - SKIPPED_SHOWN
             )?;
         }
@@ -760,7 +819,11 @@ pub fn read_log(path: &Path) -> Result<ParsedLog, LogAnalyzeError> {
 }
 
 /// `fletsim log analyze LOG [--json]`.
-pub fn run(args: &LogAnalyzeArgs, out: &mut dyn Write) -> Result<(), LogAnalyzeError> {
+pub fn run(
+    args: &LogAnalyzeArgs,
+    env: &crate::console::Environment,
+    out: &mut dyn Write,
+) -> Result<(), LogAnalyzeError> {
     let log = read_log(&args.log)?;
     let analysis = analyze(&log);
     if let Some(dest) = &args.json {
@@ -775,7 +838,7 @@ pub fn run(args: &LogAnalyzeArgs, out: &mut dyn Write) -> Result<(), LogAnalyzeE
             }
         }
     } else {
-        write_text(&analysis, out)?;
+        write_text(&analysis, args.output.verbosity(), args.output.palette(env), out)?;
     }
     Ok(())
 }

@@ -51,6 +51,8 @@ impl From<IidArg> for IidLayout {
   fletsim map-e --prefix 240b:10:3f6c:d400::/56 --vne v6plus
   fletsim map-e --prefix 240b:10:3f6c:d400::/56 --vne v6plus --json -
   fletsim map-e --prefix 2001:db8:12:3400::/56 --rule6 2001:db8::/40 --rule4 192.0.2.0/24 --ea-len 16 --psid-offset 6")]
+#[command(mut_arg("quiet", |a| a.help("Print only what a CE is configured with (address, PSID, port ranges, CE and BR addresses)")))]
+#[command(mut_arg("verbose", |a| a.help("Print more: every port range, however many")))]
 pub struct MapeArgs {
     /// End-user IPv6 prefix (from RA or DHCPv6-PD, at most /64), e.g. 240b:10:3f6c:d400::/56
     #[arg(long, value_name = "PREFIX")]
@@ -89,6 +91,8 @@ pub struct MapeArgs {
     /// Replace the --json file if it exists
     #[arg(long, requires = "json")]
     pub force: bool,
+    #[command(flatten)]
+    pub output: crate::options::OutputOptions,
 }
 
 /// A PSID in decimal or `0x` hex.
@@ -193,7 +197,11 @@ struct Request {
 }
 
 /// Computes the MAP-E configuration the arguments describe and writes it to `out`.
-pub fn run(args: &MapeArgs, out: &mut dyn Write) -> Result<(), MapeCmdError> {
+pub fn run(
+    args: &MapeArgs,
+    env: &crate::console::Environment,
+    out: &mut dyn Write,
+) -> Result<(), MapeCmdError> {
     let request = validate(args)?;
     let config = mape::compute(request.prefix, &request.rule, request.iid).map_err(MapeCmdError::Rule)?;
     if let Some(dest) = &args.json {
@@ -208,7 +216,11 @@ pub fn run(args: &MapeArgs, out: &mut dyn Write) -> Result<(), MapeCmdError> {
             }
         }
     } else {
-        write_text(&request, &config, out)?;
+        let shown = Shown {
+            verbosity: args.output.verbosity(),
+            palette: args.output.palette(env),
+        };
+        write_text(&request, &config, shown, out)?;
     }
     Ok(())
 }
@@ -381,11 +393,11 @@ fn range_text((first, last): (u16, u16)) -> String {
     }
 }
 
-/// All ranges when few, else the first and last few around `...`.
-fn compact_ranges(config: &MapeConfig) -> String {
+/// All ranges when few (or `all`), else the first and last few around `...`.
+fn compact_ranges(config: &MapeConfig, all: bool) -> String {
     let ranges = config.ports.ranges();
     let count = ranges.len();
-    if count <= RANGES_IN_FULL {
+    if all || count <= RANGES_IN_FULL {
         return ranges.map(range_text).collect::<Vec<_>>().join(", ");
     }
     let head = config.ports.ranges().take(RANGES_AT_EACH_END).map(range_text);
@@ -400,11 +412,33 @@ fn compact_ranges(config: &MapeConfig) -> String {
         .join(", ")
 }
 
-fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> std::io::Result<()> {
-    let rule = &request.rule;
-    let line = |out: &mut dyn Write, label: &str, value: &str| writeln!(out, "{label:<16}{value}");
+/// How the text is shown: `-q` keeps the lines a CE is configured with (address, PSID, port
+/// ranges, CE and BR addresses); `-v` lists every port range; colour dims the labels.
+#[derive(Clone, Copy)]
+struct Shown {
+    verbosity: reports::text::Verbosity,
+    palette: reports::text::Palette,
+}
 
-    line(out, "End-user prefix", &config.end_user_prefix.to_string())?;
+fn write_text(
+    request: &Request,
+    config: &MapeConfig,
+    shown: Shown,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use reports::text::Verbosity;
+    let rule = &request.rule;
+    let quiet = shown.verbosity == Verbosity::Quiet;
+    // The lines a CE is configured with, printed at every verbosity.
+    let line = |out: &mut dyn Write, label: &str, value: &str| {
+        writeln!(out, "{}{value}", shown.palette.dim(&format!("{label:<16}")))
+    };
+    // How the configuration was found: not with `-q`.
+    let context = |out: &mut dyn Write, label: &str, value: &str| {
+        if quiet { Ok(()) } else { line(out, label, value) }
+    };
+
+    context(out, "End-user prefix", &config.end_user_prefix.to_string())?;
     if let RuleSource::Table {
         preset,
         vne_from_prefix,
@@ -416,9 +450,9 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
         } else {
             ""
         };
-        line(out, "VNE", &format!("{}{how}", preset.title))?;
+        context(out, "VNE", &format!("{}{how}", preset.title))?;
     }
-    line(
+    context(
         out,
         "MAP rule",
         &format!(
@@ -427,7 +461,7 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
         ),
     )?;
     if let RuleSource::Table { rule: row, .. } = request.source {
-        line(
+        context(
             out,
             "Rule block",
             &format!("{}'s block, {}", row.block_title(), row.area.title()),
@@ -445,12 +479,12 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
             "PSID",
             &format!("{0} ({0:#x}), {1} bits", ports.psid(), ports.psid_len()),
         )?;
-        line(out, "PSID offset", &ports.psid_offset().to_string())?;
+        context(out, "PSID offset", &ports.psid_offset().to_string())?;
         let per_range = ports
             .ranges()
             .next()
             .map_or(0, |(first, last)| u32::from(last) - u32::from(first) + 1);
-        line(
+        context(
             out,
             "Ports",
             &format!(
@@ -460,7 +494,11 @@ fn write_text(request: &Request, config: &MapeConfig, out: &mut dyn Write) -> st
                 if ports.range_count() == 1 { "" } else { "s" }
             ),
         )?;
-        line(out, "Port ranges", &compact_ranges(config))?;
+        line(
+            out,
+            "Port ranges",
+            &compact_ranges(config, shown.verbosity == Verbosity::Verbose),
+        )?;
     } else {
         line(out, "PSID", "none (the address is not shared)")?;
         line(out, "Ports", &format!("all {} (0-65535)", ports.len()))?;
@@ -557,7 +595,7 @@ mod tests {
         let cli = Cli::try_parse_from(std::iter::once("map-e").chain(argv.iter().copied()))
             .expect("clap accepts the arguments");
         let mut out = Vec::new();
-        run(&cli.args, &mut out)?;
+        run(&cli.args, &crate::console::Environment::default(), &mut out)?;
         Ok(String::from_utf8(out).expect("UTF-8 output"))
     }
 
@@ -1045,7 +1083,8 @@ BR address      2001:380:a120::9
                 json: json.then_some(crate::outputs::Destination::Stdout),
                 ..cli.args.clone()
             };
-            let err = run(&args, &mut Broken).expect_err("write fails");
+            let err =
+                run(&args, &crate::console::Environment::default(), &mut Broken).expect_err("write fails");
             assert!(matches!(err, MapeCmdError::Io(_)));
             assert_eq!(err.exit_code(), 1);
         }

@@ -110,7 +110,7 @@ impl RunOptions {
 }
 
 /// How much to print, and in which colours.
-#[derive(Debug, Default, Args)]
+#[derive(Clone, Debug, Default, Args)]
 pub struct OutputOptions {
     /// Print only failures and the summary (diff: the verdict line); no progress bar.
     #[arg(short, long, conflicts_with = "verbose")]

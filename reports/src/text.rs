@@ -68,6 +68,16 @@ impl Palette {
     pub fn dim(self, text: &str) -> String {
         self.paint(Style::new().dimmed(), text)
     }
+
+    /// A section's title: bold.
+    pub fn heading(self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    /// `yes` in green or `no` in red.
+    pub fn yes_no(self, yes: bool) -> String {
+        if yes { self.good("yes") } else { self.bad("no") }
+    }
 }
 
 fn show(d: &Option<sim_core::outcome::Dur>) -> String {

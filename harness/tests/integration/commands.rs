@@ -214,3 +214,143 @@ fn a_closed_stdout_ends_fletsim_quietly() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn every_reporting_command_takes_quiet_verbose_and_color() {
+    // The commands that print a report for people; schema, completions and man print
+    // machine text, and report writes files only.
+    for command in [
+        "run",
+        "merge",
+        "snapshot",
+        "diff",
+        "check",
+        "map-e",
+        "bisect",
+        "hypotheses",
+        "log analyze",
+        "validate",
+        "list",
+    ] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let help = stdout(&fletsim(&args));
+        for flag in ["-q, --quiet", "-v, --verbose", "--color <WHEN>"] {
+            assert!(help.contains(flag), "{command} --help lacks {flag}:\n{help}");
+        }
+    }
+}
+
+#[test]
+fn quiet_and_verbose_change_what_map_e_and_log_analyze_print() {
+    let prefix = ["map-e", "--prefix", "240b:10:af:e400::/56"];
+    let normal = stdout(&fletsim(&prefix));
+    let quiet = stdout(&fletsim(&[&prefix[..], &["-q"]].concat()));
+    let verbose = stdout(&fletsim(&[&prefix[..], &["-v"]].concat()));
+    let labels = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.get(..16).unwrap_or(l).trim().to_string())
+            .collect()
+    };
+    assert_eq!(
+        labels(&quiet),
+        ["IPv4 address", "PSID", "Port ranges", "CE address", "BR address"],
+        "{quiet}"
+    );
+    assert!(labels(&normal).contains(&"MAP rule".to_string()), "{normal}");
+    // v6 plus: 15 ranges of 16 ports; the default elides the middle ones, -v lists them all.
+    let ranges = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("Port ranges"))
+            .map(|l| l.matches('-').count())
+            .unwrap_or(0)
+    };
+    assert!(normal.contains("..."), "{normal}");
+    assert_eq!(ranges(&verbose), 15, "{verbose}");
+    assert!(!verbose.contains("..."), "{verbose}");
+    let coloured = stdout(&fletsim(&[&prefix[..], &["--color", "always"]].concat()));
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    assert!(!normal.contains('\x1b'), "no colour off a terminal");
+
+    let log = "scenarios/hypotheses/evidence-report-2021.log";
+    let normal = stdout(&fletsim(&["log", "analyze", log]));
+    let quiet = stdout(&fletsim(&["log", "analyze", log, "-q"]));
+    let verbose = stdout(&fletsim(&["log", "analyze", log, "-v"]));
+    assert!(quiet.starts_with("Statistics\n"), "{quiet}");
+    assert!(!quiet.contains("Hour of day") && normal.contains("Hour of day"));
+    assert!(normal.starts_with("There are ") && !normal.contains("Intervals between"));
+    assert!(
+        verbose.contains("Intervals between spontaneous reboots"),
+        "{verbose}"
+    );
+    assert!(verbose.len() > normal.len() && normal.len() > quiet.len());
+}
+
+#[test]
+fn quiet_bisect_prints_only_its_answer_and_verbose_the_missed_seeds() {
+    let base = [
+        "bisect",
+        "scenarios/bisect/busy-clients-v6plus.yaml",
+        "--param",
+        "lan.telework-pc.count",
+        "--range",
+        "1..40",
+        "--until",
+        "napt.drops.port_set_exhausted > 0",
+        "--seeds",
+        "2",
+    ];
+    let normal = fletsim(&base);
+    assert_eq!(normal.status.code(), Some(0), "{}", stderr(&normal));
+    let normal = stdout(&normal);
+    let quiet = stdout(&fletsim(&[&base[..], &["-q"]].concat()));
+    let verbose = stdout(&fletsim(&[&base[..], &["-v"]].concat()));
+    let answer = normal.lines().last().expect("an answer");
+    assert!(
+        answer.starts_with("smallest: lan.telework-pc.count = "),
+        "{normal}"
+    );
+    assert_eq!(quiet, format!("{answer}\n"), "the answer alone");
+    assert!(normal.contains("probe") && !normal.contains("did not hold at seeds"));
+    assert!(verbose.contains("did not hold at seeds: "), "{verbose}");
+    assert_eq!(verbose.lines().last(), Some(answer));
+
+    let faults = [
+        "bisect",
+        "scenarios/bisect/five-faults.yaml",
+        "--faults",
+        "--until",
+        "ipv4.up_at_end == false",
+        "-q",
+    ];
+    let quiet = stdout(&fletsim(&faults));
+    assert!(
+        quiet.starts_with("description:"),
+        "the scenario alone, ready to save:\n{quiet}"
+    );
+    assert!(!quiet.contains("\n#"), "{quiet}");
+}
+
+#[test]
+fn quiet_hypotheses_print_the_table_alone_and_verbose_each_simulation() {
+    let base = [
+        "hypotheses",
+        "--evidence",
+        "scenarios/hypotheses/evidence-report-2021.log",
+        "scenarios/hypotheses/constant-firmware-hazard.yaml",
+        "--seeds",
+        "1",
+    ];
+    let normal = stdout(&fletsim(&base));
+    let quiet = stdout(&fletsim(&[&base[..], &["-q"]].concat()));
+    let verbose = stdout(&fletsim(&[&base[..], &["-v", "--color", "always"]].concat()));
+    assert_eq!(quiet.lines().count(), 2, "the header and one row:\n{quiet}");
+    assert!(quiet.starts_with("rank "), "{quiet}");
+    assert!(normal.starts_with("evidence "), "{normal}");
+    assert!(!normal.contains("simulated constant-firmware-hazard"), "{normal}");
+    assert!(
+        verbose.contains("simulated constant-firmware-hazard (1 seeds): "),
+        "{verbose}"
+    );
+    assert!(verbose.contains("\x1b["), "a coloured verdict: {verbose}");
+}

@@ -257,9 +257,11 @@ fn run_text(path: &Path, json: bool) -> Result<String, LogAnalyzeError> {
         log: path.to_path_buf(),
         json: json.then_some(harness::outputs::Destination::Stdout),
         force: false,
+        output: harness::options::OutputOptions::default(),
     };
     let mut out = Vec::new();
-    run(&args, &mut out)?;
+    // A pipe, not a terminal: no colour.
+    run(&args, &harness::console::Environment::default(), &mut out)?;
     Ok(String::from_utf8(out).expect("UTF-8 output"))
 }
 
