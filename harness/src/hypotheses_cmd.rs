@@ -704,9 +704,10 @@ fn write_text(
         for (l, runs) in loaded.iter().zip(summaries.chunks(seed_count.max(1))) {
             let _ = writeln!(
                 out,
-                "simulated {} ({} seeds): {}",
+                "simulated {} ({} seed{}): {}",
                 l.scenario.name,
                 runs.len(),
+                if runs.len() == 1 { "" } else { "s" },
                 describe(&Summary::pool(runs))
             );
         }

@@ -96,7 +96,11 @@ fn browse(browser: &Path, url: &str, mode: &str, profile: &Path, dark: bool) -> 
 }
 
 /// Opens a report page: its DOM after scripts, with no console message, and a screenshot.
-fn open(browser: &Path, work: &Path, page: &Path, fragment: &str, shot: &str) -> String {
+/// Opens a page and returns its DOM after its scripts ran, failing on any console message.
+/// With `shot`, also screenshots it in light and dark mode (kept for a person to look at,
+/// and checked to be real images). Each Chromium start costs seconds, so only one page of
+/// each kind is photographed.
+fn open(browser: &Path, work: &Path, page: &Path, fragment: &str, shot: Option<&str>) -> String {
     let url = format!("file://{}{fragment}", page.display());
     let profile = work.join("profile");
     let seen = browse(browser, &url, "--dump-dom", &profile, false);
@@ -109,6 +113,7 @@ fn open(browser: &Path, work: &Path, page: &Path, fragment: &str, shot: &str) ->
         seen.dom.contains("<html lang=\"en\" class=\"js\">"),
         "{url}: the zoom script did not run"
     );
+    let Some(shot) = shot else { return seen.dom };
     let dir = screenshots();
     for (suffix, dark) in [("", false), ("-dark", true)] {
         let png = dir.join(format!("{shot}{suffix}.png"));
@@ -168,7 +173,7 @@ fn run_and_suite_pages_render_with_every_reboot_and_zoom() {
     let record: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("record");
     let page = out.join("reboots-180d-constant-hazard@seed1.html");
 
-    let dom = open(&browser, &work, &page, "", "run-page");
+    let dom = open(&browser, &work, &page, "", Some("run-page"));
     assert_eq!(dom.matches("<line class=\"reboot c-").count(), reboots(&record));
     assert!(
         dom.contains("<path class=\"napt\" data-series=\"napt\""),
@@ -188,7 +193,7 @@ fn run_and_suite_pages_render_with_every_reboot_and_zoom() {
         &work,
         &page,
         "#t=2021-04-19T17:50:00/2021-04-19T18:05:00",
-        "run-page-zoomed",
+        None,
     );
     assert!(
         first_zoom_viewbox(&dom).starts_with("64200 0 900 "),
@@ -198,7 +203,7 @@ fn run_and_suite_pages_render_with_every_reboot_and_zoom() {
     assert!(dom.contains("showing 2021-04-19 17:50:00 to 2021-04-19 18:05:00"));
     assert!(dom.contains(">17:56</text>"), "axis ticks redrawn for the window");
 
-    let dom = open(&browser, &work, &out.join("index.html"), "", "suite-page");
+    let dom = open(&browser, &work, &out.join("index.html"), "", Some("suite-page"));
     assert!(dom.contains("href=\"reboots-180d-constant-hazard@seed1.html\""));
 }
 
@@ -219,13 +224,7 @@ fn a_script_in_a_description_does_not_run() {
     let out = work.join("report");
     let o = fletsim(&["run", arg(&file), "--report", arg(&out), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let dom = open(
-        &browser,
-        &work,
-        &out.join("hostile@seed1.html"),
-        "",
-        "hostile-page",
-    );
+    let dom = open(&browser, &work, &out.join("hostile@seed1.html"), "", None);
     assert!(!dom.contains("data-pwned=\""), "the injected script ran");
     assert!(
         dom.contains("&lt;script&gt;document.body.setAttribute('data-pwned', 'yes')&lt;/script&gt;"),
@@ -256,7 +255,13 @@ fn hypotheses_diff_and_bisect_pages_render() {
     }
     let o = fletsim(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let dom = open(&browser, &work, &out.join("index.html"), "", "hypotheses-page");
+    let dom = open(
+        &browser,
+        &work,
+        &out.join("index.html"),
+        "",
+        Some("hypotheses-page"),
+    );
     assert_eq!(dom.matches("<path class=\"ev\"").count(), 2);
     assert_eq!(dom.matches("<path class=\"sim\"").count(), 2);
     assert_eq!(dom.matches("hour of day · evidence").count(), 2);
@@ -276,7 +281,7 @@ fn hypotheses_diff_and_bisect_pages_render() {
     let out = work.join("diff");
     let o = fletsim(&["diff", arg(&a), arg(&b), "--report", arg(&out)]);
     assert_eq!(o.status.code(), Some(100), "{}", stderr(&o));
-    let dom = open(&browser, &work, &out.join("index.html"), "", "diff-page");
+    let dom = open(&browser, &work, &out.join("index.html"), "", Some("diff-page"));
     assert_eq!(dom.matches("<svg class=\"chart timeline\"").count(), 2);
 
     let out = work.join("bisect");
@@ -290,15 +295,9 @@ fn hypotheses_diff_and_bisect_pages_render() {
         arg(&out),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let dom = open(&browser, &work, &out.join("index.html"), "", "bisect-page");
+    let dom = open(&browser, &work, &out.join("index.html"), "", Some("bisect-page"));
     assert!(dom.contains("kept 2 of 5 faults: [2] [4]"));
-    let dom = open(
-        &browser,
-        &work,
-        &out.join("minimal-faults@seed1.html"),
-        "",
-        "bisect-run-page",
-    );
+    let dom = open(&browser, &work, &out.join("minimal-faults@seed1.html"), "", None);
     assert!(
         dom.contains("distributor_stall</text>"),
         "a lane for each kept fault"
