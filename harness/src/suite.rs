@@ -303,9 +303,10 @@ pub fn run_collecting(
     Ok((record, artifacts))
 }
 
-/// Runs an area scenario (all its homes in one event loop, [`sim_core::area`]). Its
-/// artifacts are none: timelines, captures and device logs are one home's, and an area's
-/// outcome block is what describes it.
+/// Runs an area scenario (all its homes in one event loop, [`sim_core::area`]). Captures and
+/// device logs are one home's, so an area writes none; its report page shows the area's
+/// recovery (from the outcome's `area` block) and home 0's boots and up times, from the
+/// outcome too (the loop keeps no per-home trace).
 fn run_area(
     scenario: &sim_core::Scenario,
     observer: &mut dyn Observer<TraceEvent>,
@@ -314,8 +315,14 @@ fn run_area(
     let clock = RunClock::start();
     let (outcome, engine) = sim_core::area::run(scenario, observer)?;
     let stats = collect.stats.then(|| clock.stats(engine));
+    let timeline = collect.timeline.then(|| {
+        Timeline::from_outcome(
+            &outcome,
+            "an area run keeps no per-home trace, so this is home 0's timeline as its outcome records it",
+        )
+    });
     let artifacts = Artifacts {
-        timeline: None,
+        timeline,
         capture: None,
         device_log: None,
         start_unix_seconds: Calendar::new(scenario.start).start_unix_seconds(),

@@ -247,7 +247,9 @@ pub fn text_field(pattern: &str) -> Option<TextField> {
         | "area.ipv6_restored.max"
         | "area.ipv6_restored.p50"
         | "area.ipv6_restored.p90"
-        | "area.ipv6_restored.p99" => TextField::Duration,
+        | "area.ipv6_restored.p99"
+        | "area.recovery.ipv4[]"
+        | "area.recovery.ipv6[]" => TextField::Duration,
         "gateway.name" | "ipv4.address" | "ipv6.address" | "trace.digest" => TextField::Free,
         "gateway.reboots.times[]" | "boots[].date" => TextField::DateTime,
         "gateway.model" => TextField::Name(vec!["hgw", "retail-router"]),

@@ -505,3 +505,47 @@ fn bisect_and_diff_reports_link_their_runs() {
     assert_eq!(page.matches("<svg class=\"chart timeline\"").count(), 2);
     assert_eq!(page.matches("<line class=\"reboot c-user\"").count(), 2);
 }
+
+#[test]
+fn an_area_run_page_draws_the_recovery_curve_from_the_outcome() {
+    let dir = temp_dir("report-area");
+    let out = dir.join("report");
+    let file = scenario("area/distributor-saturated-after-rollout.yaml");
+    let o = fletsim(&["run", arg(&file), "--report", arg(&out), "--json", "-", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let record: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("record");
+    let curve = &record["outcome"]["area"]["recovery"];
+    // 20 points, one every 5 % of the hit homes, never decreasing; the last is the max.
+    let ipv4: Vec<&str> = curve["ipv4"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().expect("every home came back"))
+        .collect();
+    assert_eq!(ipv4.len(), 20, "{curve}");
+    assert_eq!(
+        Some(ipv4[19]),
+        record["outcome"]["area"]["ipv4_restored"]["max"].as_str()
+    );
+    assert_eq!(
+        Some(ipv4[9]),
+        record["outcome"]["area"]["ipv4_restored"]["p50"].as_str()
+    );
+    let page = read(&out.join("distributor-saturated-after-rollout@seed1.html"));
+    assert!(
+        page.contains("<svg class=\"chart recovery\""),
+        "the recovery chart"
+    );
+    assert_eq!(page.matches("<path class=\"rec4\"").count(), 1, "the IPv4 curve");
+    assert_eq!(page.matches("<path class=\"rec6\"").count(), 1, "the IPv6 curve");
+    assert!(
+        page.contains("Share of the 2000 homes"),
+        "the caption counts the hit homes"
+    );
+    assert!(page.contains(ipv4[9]), "the p50 in the table");
+    let index = read(&out.join("index.html"));
+    assert!(
+        index.contains("href=\"distributor-saturated-after-rollout@seed1.html\""),
+        "the suite page links the area's run"
+    );
+}

@@ -68,6 +68,9 @@ pub fn render(view: &RunView) -> String {
         }
         p { "Reproduce: " code { (r.reproduce_command()) } }
         (cards(r))
+        @if let Some(area) = &o.area {
+            (recovery_section(area))
+        }
         h2 { "Expectations" }
         @if r.expectations.is_empty() {
             p.note { "The scenario states no expectations." }
@@ -652,6 +655,99 @@ fn hours_svg(t: &Timeline) -> Markup {
             }
             line.frame x1=(num(left)) x2=(num(left + w)) y1=(num(top_pad + h)) y2=(num(top_pad + h)) {}
             text.axis x=(num(left + w / 2.0)) y=(num(top_pad + h + 36.0)) text-anchor="middle" { "hour of day (local time) · " (total) " reboots" }
+        }
+    }
+}
+
+/// An area run's recovery: the share of the homes an area fault reached that had each family
+/// back, against the time since the fault let go of them (power back, the update begun), with
+/// the quantiles as a table. Drawn from the outcome's 5 % points (`area.recovery`).
+fn recovery_section(area: &sim_core::area::AreaOutcome) -> Markup {
+    let curves = [
+        ("IPv6", "rec6", &area.recovery.ipv6),
+        ("IPv4", "rec4", &area.recovery.ipv4),
+    ];
+    let secs_of = |d: &Option<sim_core::outcome::Dur>| d.map(|d| d.0.as_secs_f64());
+    let longest = curves
+        .iter()
+        .flat_map(|(_, _, c)| c.iter().filter_map(secs_of))
+        .fold(0.0, f64::max);
+    // Minutes up to three hours, hours beyond.
+    let (unit, per) = if longest <= 3.0 * 3600.0 {
+        ("minutes", 60.0)
+    } else {
+        ("hours", 3600.0)
+    };
+    let xmax = chart::axis_top((longest / per).max(1.0));
+    let (left, top, w, h) = (48.0, 10.0, 470.0, 220.0);
+    let x = |v: f64| left + (v / per).min(xmax) / xmax * w;
+    let y = |share: f64| top + h - share * h;
+    // A step function from (0, 0): at each point's time the share rises to the point's.
+    let path = |points: &[Option<sim_core::outcome::Dur>]| {
+        let mut p = format!("M{},{}", num(x(0.0)), num(y(0.0)));
+        let n = points.len() as f64;
+        let mut reached = 0.0;
+        for (k, at) in points.iter().enumerate() {
+            let Some(at) = secs_of(at) else { break };
+            reached = (k + 1) as f64 / n;
+            let _ = write!(p, "H{}V{}", num(x(at)), num(y(reached)));
+        }
+        let _ = write!(p, "H{}", num(left + w));
+        (p, reached)
+    };
+    let rows = [
+        ("IPv6", &area.all.ipv6_restored),
+        ("IPv4", &area.all.ipv4_restored),
+    ];
+    let show = |d: &Option<sim_core::outcome::Dur>| d.map_or_else(|| "never".to_string(), |d| d.to_string());
+    html! {
+        h2 #recovery { "Recovery after the area fault" }
+        @if area.all.hit == 0 {
+            p.note { "No area fault reached a home in this run: there is no recovery to draw." }
+        } @else {
+            figure {
+                svg.chart.recovery viewBox=(format!("0 0 {} {}", num(left + w + 20.0), num(top + h + 44.0))) role="img"
+                    aria-label=(format!("share of {} homes with IPv6 and IPv4 back, by time since the area fault", area.all.hit)) {
+                    @for f in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                        line.grid x1=(num(left)) x2=(num(left + w)) y1=(num(y(f))) y2=(num(y(f))) {}
+                        text.axis x=(num(left - 6.0)) y=(num(y(f) + 4.0)) text-anchor="end" { (format!("{}%", chart::label(f * 100.0))) }
+                    }
+                    @for v in chart::linear_ticks(xmax) {
+                        line.tick x1=(num(x(v * per))) x2=(num(x(v * per))) y1=(num(top + h)) y2=(num(top + h + 5.0)) {}
+                        text.axis x=(num(x(v * per))) y=(num(top + h + 18.0)) text-anchor="middle" { (chart::label(v)) }
+                    }
+                    line.frame x1=(num(left)) x2=(num(left + w)) y1=(num(top + h)) y2=(num(top + h)) {}
+                    text.axis x=(num(left + w / 2.0)) y=(num(top + h + 36.0)) text-anchor="middle" { "time since the area fault let go of the home (" (unit) ")" }
+                    @for (name, class, points) in &curves {
+                        @let (d, reached) = path(points);
+                        path class=(*class) d=(PreEscaped(d)) { title { (name) ": " (chart::label((reached * 100.0).round())) "% of the homes back by the end of the curve" } }
+                    }
+                    g transform=(format!("translate({},{})", num(left + w - 90.0), num(top + h - 44.0))) {
+                        line.rec6 x1="0" x2="18" y1="0" y2="0" {}
+                        text.label x="24" y="4" { "IPv6" }
+                        line.rec4 x1="0" x2="18" y1="18" y2="18" {}
+                        text.label x="24" y="22" { "IPv4" }
+                    }
+                }
+                figcaption {
+                    "Share of the " (area.all.hit) " homes an area fault reached (of " (area.all.homes) ") that had each family back, by the time since the fault let go of them: power back, or the update begun. Drawn from the outcome's points every 5 % of the homes (" code { "area.recovery" } "), as a step function."
+                }
+            }
+            table {
+                thead { tr { th { "family" } th.num { "p50" } th.num { "p90" } th.num { "p99" } th.num { "max" } th.num { "never back" } } }
+                tbody {
+                    @for (name, d) in rows {
+                        tr {
+                            td { (name) }
+                            td.num { (show(&d.p50)) }
+                            td.num { (show(&d.p90)) }
+                            td.num { (show(&d.p99)) }
+                            td.num { (show(&d.max)) }
+                            td.num { (d.never) }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ use crate::sim::{EngineStats, NoObserver, RunError, Simulation};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::TraceEvent;
 
-pub use outcome::{AreaOutcome, Distribution, GroupOutcome};
+pub use outcome::{AreaOutcome, Distribution, GroupOutcome, RECOVERY_POINTS, RecoveryCurve};
 pub use servers::{
     Admission, AreaServers, DistributorCapacity, DistributorStats, RuleServerCapacity, RuleServerLimiter,
     RuleServerStats, SharedDistributor,

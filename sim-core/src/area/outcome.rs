@@ -49,19 +49,31 @@ pub struct Distribution {
     pub never: u32,
 }
 
+/// Homes' times sorted with `None` (never) after every time.
+fn sorted(mut times: Vec<Option<u64>>) -> Vec<Option<u64>> {
+    times.sort_by_key(|t| t.map_or((1, 0), |ns| (0, ns)));
+    times
+}
+
+/// The nearest-rank `p`th percentile (in hundredths of a percent) of sorted times.
+fn nearest_rank(times: &[Option<u64>], p: usize) -> Option<Dur> {
+    let n = times.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = (p * n).div_ceil(10_000).clamp(1, n);
+    times[rank - 1].map(|ns| Dur::of(crate::time::SimDuration::from_nanos(ns)))
+}
+
 impl Distribution {
     /// From the homes' times (`None`: never), nearest-rank percentiles.
-    fn of(mut times: Vec<Option<u64>>) -> Distribution {
-        // `None` (never) sorts after every time.
-        times.sort_by_key(|t| t.map_or((1, 0), |ns| (0, ns)));
+    fn of(times: Vec<Option<u64>>) -> Distribution {
+        Distribution::of_sorted(&sorted(times))
+    }
+
+    fn of_sorted(times: &[Option<u64>]) -> Distribution {
         let n = times.len();
-        let at = |p: usize| -> Option<Dur> {
-            if n == 0 {
-                return None;
-            }
-            let rank = (p * n).div_ceil(100).clamp(1, n);
-            times[rank - 1].map(|ns| Dur::of(crate::time::SimDuration::from_nanos(ns)))
-        };
+        let at = |p: usize| nearest_rank(times, p * 100);
         Distribution {
             homes: n as u32,
             p50: at(50),
@@ -69,6 +81,37 @@ impl Distribution {
             p99: at(99),
             max: at(100),
             never: times.iter().filter(|t| t.is_none()).count() as u32,
+        }
+    }
+}
+
+/// How many points a recovery curve has: one every 5 % of the homes.
+pub const RECOVERY_POINTS: usize = 20;
+
+/// The recovery curve of the homes an area fault reached, for each family: element `k`
+/// (counted from 1 in expectation paths: `area.recovery.ipv4[20]`) is the time by which
+/// k × 5 % of them had the family back (nearest rank; `null`: that many never did).
+/// `fletsim run --report` draws it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryCurve {
+    pub ipv6: Vec<Option<Dur>>,
+    pub ipv4: Vec<Option<Dur>>,
+}
+
+impl RecoveryCurve {
+    fn of_sorted(v6: &[Option<u64>], v4: &[Option<u64>]) -> RecoveryCurve {
+        // Empty when no home was hit: there is nothing to draw.
+        let curve = |times: &[Option<u64>]| -> Vec<Option<Dur>> {
+            if times.is_empty() {
+                return Vec::new();
+            }
+            (1..=RECOVERY_POINTS)
+                .map(|k| nearest_rank(times, k * 10_000 / RECOVERY_POINTS))
+                .collect()
+        };
+        RecoveryCurve {
+            ipv6: curve(v6),
+            ipv4: curve(v4),
         }
     }
 }
@@ -106,6 +149,8 @@ pub struct AreaOutcome {
     pub rule_servers: BTreeMap<String, RuleServerStats>,
     /// By template name.
     pub templates: BTreeMap<String, GroupOutcome>,
+    /// The whole area's recovery after the area fault, every 5 % of the homes it reached.
+    pub recovery: RecoveryCurve,
     /// Engine events over all homes.
     pub events: u64,
     /// The homes' trace digests folded in home order: the area's fingerprint.
@@ -199,8 +244,10 @@ impl Collector {
     pub(super) fn finish(mut self, servers: &AreaServers, events: u64, digest: String) -> AreaOutcome {
         let mut times = std::mem::take(&mut self.times).into_iter();
         let [v6, v4] = times.next().expect("the area's own");
-        self.shape.all.ipv6_restored = Distribution::of(v6);
-        self.shape.all.ipv4_restored = Distribution::of(v4);
+        let (v6, v4) = (sorted(v6), sorted(v4));
+        self.shape.all.ipv6_restored = Distribution::of_sorted(&v6);
+        self.shape.all.ipv4_restored = Distribution::of_sorted(&v4);
+        self.shape.recovery = RecoveryCurve::of_sorted(&v6, &v4);
         for (name, [v6, v4]) in self.names.iter().zip(times) {
             let group = self.shape.templates.get_mut(name).expect("a template");
             group.ipv6_restored = Distribution::of(v6);
@@ -236,5 +283,24 @@ mod tests {
         assert_eq!(d.p90.map(|d| d.0.as_secs()), Some(90));
         assert_eq!(d.p99, None, "the 99th of 100 is a home that never came back");
         assert_eq!(Distribution::of(Vec::new()).p50, None);
+    }
+
+    #[test]
+    fn the_recovery_curve_has_a_point_every_5_percent() {
+        let s = |n: u64| Some(n * 1_000_000_000);
+        let v4 = sorted((1..=100).rev().map(s).chain([None, None]).collect());
+        let curve = RecoveryCurve::of_sorted(&[], &v4);
+        assert!(curve.ipv6.is_empty(), "no home hit, no curve");
+        assert_eq!(curve.ipv4.len(), RECOVERY_POINTS);
+        let secs: Vec<Option<u64>> = curve.ipv4.iter().map(|d| d.map(|d| d.0.as_secs())).collect();
+        // 102 homes: 5 % is rank 6, 50 % rank 51, 95 % rank 97, 100 % a home never back.
+        assert_eq!(secs[0], Some(6));
+        assert_eq!(secs[9], Some(51));
+        assert_eq!(secs[18], Some(97));
+        assert_eq!(secs[19], None);
+        assert!(
+            secs.windows(2).all(|w| w[1].is_none() || w[0] <= w[1]),
+            "{secs:?}"
+        );
     }
 }
