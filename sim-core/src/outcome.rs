@@ -181,12 +181,19 @@ pub struct FailedSessions {
     pub port_set_exhausted: u64,
     /// The AFTR's per-subscriber port quota was used up (DS-Lite).
     pub aftr_quota: u64,
+    /// The area's BR or AFTR refused it: its session table full, or beyond its setup rate.
+    pub br_refused: u64,
 }
 
 impl FailedSessions {
     /// All failed sessions, whatever the cause.
     pub fn total(&self) -> u64 {
-        self.ipv4_down + self.ipv6_down + self.napt_full + self.port_set_exhausted + self.aftr_quota
+        self.ipv4_down
+            + self.ipv6_down
+            + self.napt_full
+            + self.port_set_exhausted
+            + self.aftr_quota
+            + self.br_refused
     }
 }
 

@@ -231,7 +231,8 @@ pub enum TraceEvent {
     /// The delegated prefix's valid lifetime ended without an answer: IPv6 is gone.
     LeaseExpired,
     /// A LAN session began (or failed to): its client group, family and result
-    /// (0 started, 1 family down, 2 NAPT full, 3 port set exhausted, 4 AFTR quota).
+    /// (0 started, 1 family down, 2 NAPT full, 3 port set exhausted, 4 AFTR quota,
+    /// 5 refused by an area's BR or AFTR).
     /// Folded into the digest; `-v` leaves these out of its text.
     Session {
         group: u32,
@@ -409,7 +410,8 @@ impl fmt::Display for TraceEvent {
                     "family down",
                     "NAPT full",
                     "port set exhausted",
-                    "AFTR quota"
+                    "AFTR quota",
+                    "BR refused"
                 ]
                 .get(*result as usize)
                 .unwrap_or(&"?")

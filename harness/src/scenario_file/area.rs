@@ -10,7 +10,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use sim_core::area::{
-    AreaFault, AreaFaultKind, AreaSpec, AreaTemplate, DistributorCapacity, MAX_HOMES, RuleServerCapacity,
+    AreaFault, AreaFaultKind, AreaSpec, AreaTemplate, BrSettings, DistributorCapacity, MAX_HOMES,
+    RuleServerCapacity,
 };
 use sim_core::mape;
 use sim_core::scenario::Scenario;
@@ -30,6 +31,7 @@ pub(super) struct RawArea {
     templates: Vec<S<RawTemplate>>,
     distributor: Option<RawDistributor>,
     rule_server: Option<RawRuleServer>,
+    br: Option<RawBr>,
     #[serde(default)]
     faults: Vec<S<RawAreaFault>>,
 }
@@ -62,6 +64,17 @@ struct RawDistributor {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "AreaRuleServer")]
 struct RawRuleServer {
+    rate: Option<S<Text>>,
+    burst: Option<S<Text>>,
+}
+
+/// Every VNE's BR (MAP-E) or AFTR (DS-Lite): an AFTR's session table, and the new sessions
+/// a second either carries.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "AreaBr")]
+struct RawBr {
+    max_sessions: Option<S<Text>>,
     rate: Option<S<Text>>,
     burst: Option<S<Text>>,
 }
@@ -127,6 +140,8 @@ const AREA_FAULT_KINDS: &str =
 const BANDWIDTH_FORMS: &str = "a number with bit/s, kbit/s, Mbit/s or Gbit/s, e.g. 10Gbit/s";
 /// Most downloads, queued requests or requests a second a capacity may name.
 const MAX_CAPACITY: u64 = 10_000_000;
+/// Most sessions an AFTR's table may be given: past any CGN built.
+const MAX_BR_SESSIONS: u64 = 1_000_000_000;
 
 /// `10Gbit/s` → bits per second.
 fn parse_bandwidth(text: &str) -> Option<u64> {
@@ -279,6 +294,18 @@ pub(super) fn validate_area(
             rule_server.burst = cx.integer(v, "area.rule_server.burst", 1, MAX_CAPACITY)? as u32;
         }
     }
+    let mut br = BrSettings::default();
+    if let Some(b) = &a.br {
+        if let Some(v) = &b.max_sessions {
+            br.aftr_max_sessions = cx.integer(v, "area.br.max_sessions", 1, MAX_BR_SESSIONS)?;
+        }
+        if let Some(v) = &b.rate {
+            br.setup.rate_per_second = cx.integer(v, "area.br.rate", 1, MAX_CAPACITY)? as u32;
+        }
+        if let Some(v) = &b.burst {
+            br.setup.burst = cx.integer(v, "area.br.burst", 1, MAX_CAPACITY)? as u32;
+        }
+    }
     let faults = a
         .faults
         .iter()
@@ -290,6 +317,7 @@ pub(super) fn validate_area(
         templates,
         distributor,
         rule_server,
+        br,
         faults,
     })
 }

@@ -91,6 +91,36 @@ fn a_rate_limited_rule_server_refuses_with_429_and_the_hgws_retry() {
 }
 
 #[test]
+fn an_aftr_refuses_sessions_beyond_its_table_and_a_br_beyond_its_rate() {
+    // Ten busy DS-Lite homes share an AFTR whose table holds 40 sessions.
+    let busy = HOME
+        .replace("vne: v6plus", "vne: transix")
+        .replace("phone: { count: 1 }", "telework-pc: { count: 3 }");
+    let text = format!("{busy}area:\n  homes: 10\n  br: {{ max_sessions: 40 }}\n");
+    let o = sim_core::run(&load(&text).scenario).expect("runs");
+    let area = o.area.as_ref().expect("area");
+    let aftr = &area.brs["transix"];
+    assert_eq!(aftr.peak_sessions, 40, "the table fills: {aftr:?}");
+    assert!(aftr.refusals > 0, "{aftr:?}");
+    // Home 0's refusals are in its own LAN outcome; the AFTR counts every home's.
+    let home0: u64 = o.lan.values().map(|c| c.failed.br_refused).sum();
+    assert!(home0 > 0 && home0 <= aftr.refusals, "{home0} of {aftr:?}");
+    assert_eq!(area.brs["v6plus"].sessions, 0, "no home is on v6 plus");
+    // With the default capacities nothing is refused and every IPv4 session is carried.
+    let roomy = format!("{busy}area:\n  homes: 10\n");
+    let o = sim_core::run(&load(&roomy).scenario).expect("runs");
+    let aftr = &o.area.as_ref().expect("area").brs["transix"];
+    assert_eq!(aftr.refusals, 0, "{aftr:?}");
+    assert!(aftr.sessions > 0 && aftr.peak_sessions > 40, "{aftr:?}");
+    // A MAP-E BR is stateless (max_sessions is an AFTR's), but its setup rate binds.
+    let rate = format!("{HOME}area:\n  homes: 10\n  br: {{ max_sessions: 1, rate: 1, burst: 1 }}\n");
+    let o = sim_core::run(&load(&rate).scenario).expect("runs");
+    let br = &o.area.as_ref().expect("area").brs["v6plus"];
+    assert!(br.peak_sessions > 1, "no table on a MAP-E BR: {br:?}");
+    assert!(br.refusals > 0, "one new session a second: {br:?}");
+}
+
+#[test]
 fn a_saturated_distributor_queues_a_rollout_and_homes_time_out() {
     let text = format!(
         "{HOME}area:\n  homes: 300\n  distributor: {{ max_concurrent: 2, bandwidth: 20Mbit/s, max_queue: 5 }}\n  faults:\n    - at: 1h30m\n      bundle_rollout: {{ window: 1m }}\n"

@@ -35,8 +35,8 @@ use crate::trace::TraceEvent;
 
 pub use outcome::{AreaOutcome, Distribution, GroupOutcome, RECOVERY_POINTS, RecoveryCurve};
 pub use servers::{
-    Admission, AreaServers, DistributorCapacity, DistributorStats, RuleServerCapacity, RuleServerLimiter,
-    RuleServerStats, SharedDistributor,
+    Admission, AreaServers, BrCapacity, BrStats, DistributorCapacity, DistributorStats, RuleServerCapacity,
+    RuleServerLimiter, RuleServerStats, SharedBr, SharedDistributor,
 };
 
 /// Most homes one area may hold.
@@ -51,7 +51,39 @@ pub struct AreaSpec {
     pub distributor: DistributorCapacity,
     /// Every VNE's rule server has this capacity.
     pub rule_server: RuleServerCapacity,
+    /// Every VNE's BR or AFTR has this capacity.
+    pub br: BrSettings,
     pub faults: Vec<AreaFault>,
+}
+
+/// The BR/AFTR settings of an area (`area.br`), the same for every VNE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrSettings {
+    /// An AFTR's (DS-Lite) session table; a MAP-E BR is stateless and has none.
+    pub aftr_max_sessions: u64,
+    /// New sessions a second, BR and AFTR alike.
+    pub setup: RuleServerCapacity,
+}
+
+impl Default for BrSettings {
+    fn default() -> Self {
+        let aftr = BrCapacity::default_for(true);
+        BrSettings {
+            aftr_max_sessions: aftr.max_sessions.unwrap_or(u64::MAX),
+            setup: aftr.setup,
+        }
+    }
+}
+
+impl BrSettings {
+    /// The capacity of a VNE's BR (MAP-E) or AFTR (DS-Lite).
+    pub fn capacity_for(&self, mechanism: &crate::mape::Mechanism) -> BrCapacity {
+        BrCapacity {
+            max_sessions: matches!(mechanism, crate::mape::Mechanism::DsLite { .. })
+                .then_some(self.aftr_max_sessions),
+            setup: self.setup,
+        }
+    }
 }
 
 /// One kind of home: a one-home scenario body and its weight in the area.
@@ -358,7 +390,10 @@ pub fn run(
             .iter()
             .map(|p| (p.name, RuleServerLimiter::new(area.rule_server)))
             .collect(),
-        br_down: Default::default(),
+        brs: crate::mape::vne_presets()
+            .iter()
+            .map(|p| (p.name, SharedBr::new(area.br.capacity_for(&p.mechanism))))
+            .collect(),
     }));
     let mut queue: EventQueue<AreaEvent> = EventQueue::new();
     for (j, fault) in area.faults.iter().enumerate() {
@@ -484,9 +519,9 @@ fn fault_begin(s: &mut AreaServers, at: SimTime, kind: &AreaFaultKind) {
             }
         }
         AreaFaultKind::BrOutage { vne, .. } => {
-            for p in crate::mape::vne_presets() {
-                if vne.is_none_or(|v| v == p.name) {
-                    *s.br_down.entry(p.name).or_default() += 1;
+            for (name, br) in s.brs.iter_mut() {
+                if vne.is_none_or(|v| v == *name) {
+                    br.down += 1;
                 }
             }
         }
@@ -505,11 +540,9 @@ fn fault_end(s: &mut AreaServers, at: SimTime, area: &AreaSpec, kind: &AreaFault
             }
         }
         AreaFaultKind::BrOutage { vne, .. } => {
-            for p in crate::mape::vne_presets() {
-                if vne.is_none_or(|v| v == p.name)
-                    && let Some(n) = s.br_down.get_mut(p.name)
-                {
-                    *n = n.saturating_sub(1);
+            for (name, br) in s.brs.iter_mut() {
+                if vne.is_none_or(|v| v == *name) {
+                    br.down = br.down.saturating_sub(1);
                 }
             }
         }

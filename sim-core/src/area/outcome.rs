@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::servers::{AreaServers, DistributorStats, RuleServerStats};
+use super::servers::{AreaServers, BrStats, DistributorStats, RuleServerStats};
 use super::{AreaSpec, Recovery};
 use crate::outcome::{Dur, Outcome};
 use crate::time::SimTime;
@@ -147,6 +147,8 @@ pub struct AreaOutcome {
     pub distributor: DistributorStats,
     /// By VNE preset name.
     pub rule_servers: BTreeMap<String, RuleServerStats>,
+    /// Each VNE's BR (MAP-E) or AFTR (DS-Lite), by preset name.
+    pub brs: BTreeMap<String, BrStats>,
     /// By template name.
     pub templates: BTreeMap<String, GroupOutcome>,
     /// The whole area's recovery after the area fault, every 5 % of the homes it reached.
@@ -169,6 +171,10 @@ impl AreaOutcome {
             rule_servers: crate::mape::vne_presets()
                 .iter()
                 .map(|p| (p.name.to_string(), RuleServerStats::default()))
+                .collect(),
+            brs: crate::mape::vne_presets()
+                .iter()
+                .map(|p| (p.name.to_string(), BrStats::default()))
                 .collect(),
             templates: area.templates.iter().map(|t| (t.name.clone(), group())).collect(),
             ..AreaOutcome::default()
@@ -258,6 +264,11 @@ impl Collector {
             .rule_servers
             .iter()
             .map(|(name, r)| (name.to_string(), r.stats.clone()))
+            .collect();
+        self.shape.brs = servers
+            .brs
+            .iter()
+            .map(|(name, b)| (name.to_string(), b.stats.clone()))
             .collect();
         self.shape.events = events;
         self.shape.digest = digest;

@@ -252,14 +252,95 @@ impl RuleServerLimiter {
     }
 }
 
+/// A VNE's BR (MAP-E) or AFTR (DS-Lite) capacity, shared by every home of the area on
+/// that VNE. The LAN model has sessions, not bytes, so throughput is in sessions too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrCapacity {
+    /// IPv4 sessions it keeps state for at once, over all its homes: an AFTR's NAT table.
+    /// A MAP-E BR is stateless (RFC 7597 §8) and has no such table: `None`.
+    pub max_sessions: Option<u64>,
+    /// New IPv4 sessions it carries a second, with a burst (its throughput, as a GCRA).
+    pub setup: RuleServerCapacity,
+}
+
+impl BrCapacity {
+    /// ASSUMPTION (no VNE publishes one): an AFTR keeps 50 million sessions (a CGN cluster's
+    /// table; 10,000 busy homes hold a few million), and BR and AFTR alike carry a million new
+    /// sessions a second with a burst of a million (a 10,000-home area starts a few thousand
+    /// a second at its busiest): ordinary days never meet them.
+    pub fn default_for(mechanism_is_ds_lite: bool) -> BrCapacity {
+        BrCapacity {
+            max_sessions: mechanism_is_ds_lite.then_some(50_000_000),
+            setup: RuleServerCapacity {
+                rate_per_second: 1_000_000,
+                burst: 1_000_000,
+            },
+        }
+    }
+}
+
+/// What one VNE's BR or AFTR saw over the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrStats {
+    /// IPv4 sessions it carried.
+    pub sessions: u64,
+    /// Sessions it refused: its session table full, or beyond its setup rate.
+    pub refusals: u64,
+    /// The most sessions it held at once.
+    pub peak_sessions: u64,
+}
+
+/// One VNE's BR or AFTR as the area's homes share it.
+#[derive(Clone, Debug)]
+pub struct SharedBr {
+    pub capacity: BrCapacity,
+    setup: RuleServerLimiter,
+    /// Sessions it holds now.
+    active: u64,
+    /// `br_outage`s in force.
+    pub down: u32,
+    pub stats: BrStats,
+}
+
+impl SharedBr {
+    pub fn new(capacity: BrCapacity) -> SharedBr {
+        SharedBr {
+            capacity,
+            setup: RuleServerLimiter::new(capacity.setup),
+            active: 0,
+            down: 0,
+            stats: BrStats::default(),
+        }
+    }
+
+    /// Whether a new session at `now` is carried (then it holds its state until [`Self::close`]).
+    pub fn open(&mut self, now: SimTime) -> bool {
+        let full = self.capacity.max_sessions.is_some_and(|max| self.active >= max);
+        // A full table refuses before the rate is spent.
+        if full || !self.setup.admit(now) {
+            self.stats.refusals += 1;
+            return false;
+        }
+        self.active += 1;
+        self.stats.sessions += 1;
+        self.stats.peak_sessions = self.stats.peak_sessions.max(self.active);
+        true
+    }
+
+    /// A session it carried ended.
+    pub fn close(&mut self) {
+        self.active = self.active.saturating_sub(1);
+    }
+}
+
 /// The servers an area's homes share; lent to each home while it is stepped.
 #[derive(Clone, Debug)]
 pub struct AreaServers {
     pub distributor: SharedDistributor,
     /// One per VNE, by preset name.
     pub rule_servers: BTreeMap<&'static str, RuleServerLimiter>,
-    /// Border relays / AFTRs that are down (an area's `br_outage`), by VNE preset name.
-    pub br_down: BTreeMap<&'static str, u32>,
+    /// One BR or AFTR per VNE, by preset name.
+    pub brs: BTreeMap<&'static str, SharedBr>,
 }
 
 impl AreaServers {
@@ -268,13 +349,57 @@ impl AreaServers {
     }
 
     pub fn br_is_down(&self, vne: &str) -> bool {
-        self.br_down.get(vne).is_some_and(|n| *n > 0)
+        self.brs.get(vne).is_some_and(|b| b.down > 0)
+    }
+
+    /// Whether `vne`'s BR carries a new IPv4 session at `now` (an unknown VNE's always does).
+    pub fn br_open(&mut self, vne: &str, now: SimTime) -> bool {
+        self.brs.get_mut(vne).is_none_or(|b| b.open(now))
+    }
+
+    /// An IPv4 session `vne`'s BR carried ended.
+    pub fn br_close(&mut self, vne: &str) {
+        if let Some(b) = self.brs.get_mut(vne) {
+            b.close();
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_br_refuses_beyond_its_table_and_its_setup_rate() {
+        let mut br = SharedBr::new(BrCapacity {
+            max_sessions: Some(2),
+            setup: RuleServerCapacity {
+                rate_per_second: 10,
+                burst: 3,
+            },
+        });
+        let t0 = SimTime::ZERO;
+        assert!(br.open(t0) && br.open(t0), "two fit the table");
+        assert!(!br.open(t0), "the table is full");
+        br.close();
+        // A free entry, and the third of the burst left.
+        assert!(br.open(t0));
+        br.close();
+        assert!(!br.open(t0), "the burst of 3 is spent");
+        assert!(br.open(at(1)), "a second later the rate has refilled");
+        assert_eq!(
+            br.stats,
+            BrStats {
+                sessions: 4,
+                refusals: 2,
+                peak_sessions: 2
+            }
+        );
+        // A stateless MAP-E BR has no table: only the rate limits it.
+        let mut map_e = SharedBr::new(BrCapacity::default_for(false));
+        assert!((0..1000).all(|_| map_e.open(t0)));
+        assert_eq!(map_e.stats.peak_sessions, 1000);
+    }
 
     fn at(secs: u64) -> SimTime {
         SimTime::ZERO + SimDuration::from_secs(secs)

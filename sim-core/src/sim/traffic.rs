@@ -174,6 +174,22 @@ impl Simulation<'_> {
             }
             return;
         }
+        // An area's BR or AFTR carries the session, or refuses it (its table full, its
+        // setup rate spent); it holds the session's state until the session ends.
+        let vne = self.scenario.line.vne.name;
+        let now = self.now;
+        if ipv4
+            && let Some(shared) = &mut self.shared
+            && !shared.br_open(vne, now)
+        {
+            self.emit(TraceEvent::Session {
+                group,
+                ipv4,
+                result: 5,
+            });
+            self.clients[group as usize].outcome.failed.br_refused += 1;
+            return;
+        }
         let translation = match family {
             Family::Ipv6 => Translation::None,
             Family::Ipv4 => {
@@ -182,6 +198,9 @@ impl Simulation<'_> {
                 match self.translate(protocol, internal, dest) {
                     Ok(t) => t,
                     Err(cause) => {
+                        if let Some(shared) = &mut self.shared {
+                            shared.br_close(vne);
+                        }
                         let result = match cause {
                             TranslationDrop::Napt(NaptDrop::TableFull) => 2,
                             TranslationDrop::Napt(NaptDrop::PortSetExhausted) => 3,
@@ -305,6 +324,11 @@ impl Simulation<'_> {
                 }
             }
             Translation::Aftr(id) => release(&mut self.aftr, id),
+        }
+        if end.family == Family::Ipv4
+            && let Some(shared) = &mut self.shared
+        {
+            shared.br_close(self.scenario.line.vne.name);
         }
         if end.epoch == self.family_epochs[end.family.index()] {
             let active = &mut self.clients[end.group as usize].active[end.family.index()];
