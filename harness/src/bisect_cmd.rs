@@ -360,8 +360,7 @@ impl Probe<'_> {
         }
     }
 
-    /// How many seeds hold on this loaded scenario.
-    /// How many of the seeds the expression held at, and the seeds it did not.
+    /// How many of the seeds the expression held at on this loaded scenario, and the seeds it did not.
     fn holding(&self, loaded: &LoadedScenario) -> Result<(usize, Vec<u64>), Failure> {
         let mut n = 0;
         let mut missed = Vec::new();

@@ -470,7 +470,10 @@ pub fn run(
         }
         let stats = sim.engine_stats();
         engine.events += stats.events;
+        // The homes' own queues added up: peaks (at most what was pending at once) and means
+        // (what the area held on average, each home's mean as its own pops saw it).
         engine.peak_pending += stats.peak_pending;
+        engine.mean_pending += stats.mean_pending;
         engine.sessions += stats.sessions;
         digest.u64(h as u64);
         digest.u64(sim.digest_value());
