@@ -282,7 +282,8 @@ impl BrCapacity {
 /// What one VNE's BR or AFTR saw over the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrStats {
-    /// IPv4 sessions it carried.
+    /// IPv4 sessions it admitted (checked before the gateway translates them, so one the
+    /// gateway's NAPT or the AFTR's quota then drops is counted too).
     pub sessions: u64,
     /// Sessions it refused: its session table full, or beyond its setup rate.
     pub refusals: u64,
