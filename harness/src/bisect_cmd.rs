@@ -18,10 +18,10 @@ use sim_core::expect::Expectation;
 use sim_core::time::{Calendar, SimDuration, SimTime};
 use sim_core::trace::TraceEvent;
 
-use reports::text::{Palette, Verbosity};
+use reports::text::Verbosity;
 
 use crate::console::Environment;
-use crate::options::{OutputOptions, RunOptions, exit};
+use crate::options::{OutputOptions, Printer, RunOptions, exit};
 use crate::overrides::{self, Override};
 use crate::scenario_file::LoadedScenario;
 use crate::suite;
@@ -93,11 +93,8 @@ pub fn run(args: &BisectArgs, env: &Environment, out: &mut dyn Write, err: &mut 
         return exit::BAD_INPUT;
     }
     let mut report = Report::default();
-    let mut say = Say {
-        out,
-        verbosity: args.output.verbosity(),
-        palette: args.output.palette(env),
-    };
+    // `-q`: the answer alone, ready to use; default: the search too; `-v`: each probe's details.
+    let mut say = Printer::new(out, &args.output, env);
     let result = if args.param.is_some() {
         param(args, &mut say, &mut report)
     } else if args.faults {
@@ -120,35 +117,6 @@ pub fn run(args: &BisectArgs, env: &Environment, out: &mut dyn Write, err: &mut 
         Err(Failure(code, message)) => {
             let _ = writeln!(err, "error: {message}");
             code
-        }
-    }
-}
-
-/// Where a bisection's lines go, by how much the user asked to see (`-q`: the answer
-/// alone, ready to use; default: the search too; `-v`: also each probe's details).
-struct Say<'a> {
-    out: &'a mut dyn Write,
-    verbosity: Verbosity,
-    palette: Palette,
-}
-
-impl Say<'_> {
-    /// The answer: printed at every verbosity.
-    fn answer(&mut self, text: &str) {
-        let _ = writeln!(self.out, "{text}");
-    }
-
-    /// How the answer was found: not with `-q`.
-    fn detail(&mut self, text: &str) {
-        if self.verbosity != Verbosity::Quiet {
-            let _ = writeln!(self.out, "{text}");
-        }
-    }
-
-    /// More about each probe: `-v` only.
-    fn verbose(&mut self, text: &str) {
-        if self.verbosity == Verbosity::Verbose {
-            let _ = writeln!(self.out, "{text}");
         }
     }
 }
@@ -432,7 +400,7 @@ fn parse_range(text: &str) -> Result<(Kind, u64, u64), String> {
     Ok((kind, lo_v, hi_v))
 }
 
-fn param(args: &BisectArgs, say: &mut Say, report: &mut Report) -> Result<u8, Failure> {
+fn param(args: &BisectArgs, say: &mut Printer, report: &mut Report) -> Result<u8, Failure> {
     let path = args.param.as_deref().unwrap_or_default();
     let segments = overrides::parse_path(path).map_err(|e| bad(format!("--param {e}")))?;
     let (kind, lo, hi) = parse_range(args.range.as_deref().unwrap_or_default()).map_err(bad)?;
@@ -475,7 +443,7 @@ fn param(args: &BisectArgs, say: &mut Say, report: &mut Report) -> Result<u8, Fa
     let mut probes: BTreeMap<u64, bool> = BTreeMap::new();
     let mut probe_rows = Vec::new();
     let mut count = 0;
-    let mut test = |v: u64, say: &mut Say| -> Result<bool, Failure> {
+    let mut test = |v: u64, say: &mut Printer| -> Result<bool, Failure> {
         if let Some(h) = probes.get(&v) {
             return Ok(*h);
         }
@@ -633,7 +601,7 @@ fn split(c: &[usize], n: usize) -> Vec<Vec<usize>> {
     parts
 }
 
-fn faults(args: &BisectArgs, say: &mut Say, report: &mut Report) -> Result<u8, Failure> {
+fn faults(args: &BisectArgs, say: &mut Printer, report: &mut Report) -> Result<u8, Failure> {
     let until = args.until.as_deref().unwrap_or_default();
     let expr = expectation(until)?;
     let file = args.scenario.as_path();
@@ -865,7 +833,7 @@ pub fn first_moment(
     Ok(None)
 }
 
-fn when(args: &BisectArgs, text: &str, say: &mut Say, report: &mut Report) -> Result<u8, Failure> {
+fn when(args: &BisectArgs, text: &str, say: &mut Printer, report: &mut Report) -> Result<u8, Failure> {
     // Written to the terminal at the end, and kept for the report: a heading line, the
     // answer line, then the details (with `-v`, a wider trace window).
     let mut buffer: Vec<u8> = Vec::new();

@@ -48,7 +48,7 @@ use crate::log_analyze::{self, LogAnalysis};
 use reports::text::Verbosity;
 
 use crate::console::Environment;
-use crate::options::{OutputOptions, RunOptions, exit};
+use crate::options::{OutputOptions, Printer, RunOptions, exit};
 use crate::overrides;
 use crate::scenario_file::LoadedScenario;
 use crate::suite;
@@ -644,33 +644,21 @@ fn write_text(
     ranked: &[Comparison],
     out: &mut dyn Write,
 ) {
-    let verbosity = args.output.verbosity();
-    let palette = args.output.palette(env);
-    let detail = |out: &mut dyn Write, line: String| {
-        if verbosity != Verbosity::Quiet {
-            let _ = writeln!(out, "{line}");
-        }
-    };
-    detail(
-        out,
-        format!(
-            "evidence {}: {}",
-            crate::shard::normalize_path(&args.evidence),
-            describe(evidence)
-        ),
-    );
-    detail(
-        out,
-        format!(
-            "each hypothesis at seeds {}; statistic (p-value); score = Fisher's combination; level {}",
-            args.seeds, args.level
-        ),
-    );
-    let _ = writeln!(
-        out,
+    let mut say = Printer::new(out, &args.output, env);
+    let palette = say.palette;
+    say.detail(&format!(
+        "evidence {}: {}",
+        crate::shard::normalize_path(&args.evidence),
+        describe(evidence)
+    ));
+    say.detail(&format!(
+        "each hypothesis at seeds {}; statistic (p-value); score = Fisher's combination; level {}",
+        args.seeds, args.level
+    ));
+    say.answer(&format!(
         "{:<4} {:<26} {:>18} {:>18} {:>18} {:>18} {:>8}  verdict",
         "rank", "hypothesis", "rate/day", "intervals KS D", "hours chi2", "night share", "score"
-    );
+    ));
     for (i, c) in ranked.iter().enumerate() {
         let cell = |s: &Stat, digits: usize| match (s.value, s.p_value) {
             (Some(v), Some(p)) => format!("{v:.digits$} ({})", fmt_p(p)),
@@ -687,8 +675,7 @@ fn write_text(
             Some(_) if c.consistent => palette.good("consistent"),
             Some(_) => palette.bad(&format!("inconsistent ({})", weak.join(", "))),
         };
-        let _ = writeln!(
-            out,
+        say.answer(&format!(
             "{:<4} {:<26} {:>18} {:>18} {:>18} {:>18} {:>8}  {verdict}",
             i + 1,
             c.hypothesis,
@@ -697,31 +684,30 @@ fn write_text(
             cell(&c.hours, 1),
             cell(&c.night_share, 3),
             c.score.map_or_else(|| "-".to_string(), fmt_p),
-        );
+        ));
     }
-    if verbosity == Verbosity::Verbose {
+    if say.verbosity == Verbosity::Verbose {
         // In the order given on the command line: each hypothesis's runs, pooled.
         for (l, runs) in loaded.iter().zip(summaries.chunks(seed_count.max(1))) {
-            let _ = writeln!(
-                out,
+            say.verbose(&format!(
                 "simulated {} ({} seed{}): {}",
                 l.scenario.name,
                 runs.len(),
                 if runs.len() == 1 { "" } else { "s" },
                 describe(&Summary::pool(runs))
-            );
+            ));
         }
     }
     // What was left out of the scores, and why: the evidence's gaps once, the rest per hypothesis.
     for (test, why) in gaps {
-        detail(out, format!("left out of every score: {test}: {why}"));
+        say.detail(&format!("left out of every score: {test}: {why}"));
     }
     for c in ranked {
         for (test, s) in c.stats() {
             if let Some(why) = &s.left_out
                 && !gaps.iter().any(|(t, _)| t == &test)
             {
-                detail(out, format!("left out for {}: {test}: {why}", c.hypothesis));
+                say.detail(&format!("left out for {}: {test}: {why}", c.hypothesis));
             }
         }
     }

@@ -138,3 +138,49 @@ impl OutputOptions {
         env.palette(self.color)
     }
 }
+
+/// A command's lines, each printed or not by the verbosity the user asked for: the result at
+/// every level, how it was found unless `-q`, more detail only with `-v`.
+pub struct Printer<'a> {
+    pub out: &'a mut dyn std::io::Write,
+    pub verbosity: Verbosity,
+    pub palette: Palette,
+}
+
+impl std::fmt::Debug for Printer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer")
+            .field("verbosity", &self.verbosity)
+            .field("palette", &self.palette)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Printer<'a> {
+    pub fn new(out: &'a mut dyn std::io::Write, output: &OutputOptions, env: &Environment) -> Printer<'a> {
+        Printer {
+            out,
+            verbosity: output.verbosity(),
+            palette: output.palette(env),
+        }
+    }
+
+    /// The result: printed at every verbosity.
+    pub fn answer(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    /// How the result was found: not with `-q`.
+    pub fn detail(&mut self, text: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            let _ = writeln!(self.out, "{text}");
+        }
+    }
+
+    /// More detail: `-v` only.
+    pub fn verbose(&mut self, text: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            let _ = writeln!(self.out, "{text}");
+        }
+    }
+}
