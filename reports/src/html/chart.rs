@@ -189,6 +189,26 @@ pub fn num(x: f64) -> String {
     if text == "-0" { "0".into() } else { text.into() }
 }
 
+/// An empirical CDF as an SVG path: from `(x0, y(0))`, at each of the ascending `xs` (plot
+/// coordinates) a step up by `1/of`, then flat to `x_end`. `of` counts every point the share is
+/// taken over; it may be more than `xs` (points that never arrived keep the curve below 1).
+pub fn ecdf_path(
+    xs: impl IntoIterator<Item = f64>,
+    of: usize,
+    x0: f64,
+    x_end: f64,
+    y: impl Fn(f64) -> f64,
+) -> String {
+    use std::fmt::Write as _;
+    let mut p = format!("M{},{}", num(x0), num(y(0.0)));
+    let n = of.max(1) as f64;
+    for (i, x) in xs.into_iter().enumerate() {
+        let _ = write!(p, "H{}V{}", num(x), num(y((i + 1) as f64 / n)));
+    }
+    let _ = write!(p, "H{}", num(x_end));
+    p
+}
+
 /// An instant as the x coordinate of a time chart: seconds since the start, to the millisecond.
 pub fn secs(t: SimTime) -> String {
     let ms = t.as_nanos() / 1_000_000;

@@ -4,8 +4,6 @@
 //! side on one scale, the four test statistics with their p-values, the score and the
 //! verdict, and links to the simulated runs' pages.
 
-use std::fmt::Write;
-
 use maud::{Markup, PreEscaped, html};
 
 use super::chart::{self, num};
@@ -227,15 +225,7 @@ fn ecdf_svg(evidence_hours: &[f64], simulated_hours: &[f64], d: Option<f64>) -> 
     let xmax = chart::axis_top(ev.iter().chain(&sim).copied().fold(0.0, f64::max));
     let x = |v: f64| left + v / xmax * w;
     let y = |f: f64| top + h - f * h;
-    let path = |xs: &[f64]| {
-        let mut p = format!("M{},{}", num(x(0.0)), num(y(0.0)));
-        let n = xs.len() as f64;
-        for (i, v) in xs.iter().enumerate() {
-            let _ = write!(p, "H{}V{}", num(x(*v)), num(y((i + 1) as f64 / n)));
-        }
-        let _ = write!(p, "H{}", num(x(xmax)));
-        p
-    };
+    let path = |xs: &[f64]| chart::ecdf_path(xs.iter().map(|v| x(*v)), xs.len(), x(0.0), x(xmax), y);
     // Where the two step functions are furthest apart: at a jump of either, on the jump's
     // right (the value there) or its left (the limit just before it).
     let below = |xs: &[f64], x: f64| {

@@ -682,18 +682,12 @@ fn recovery_section(area: &sim_core::area::AreaOutcome) -> Markup {
     let (left, top, w, h) = (48.0, 10.0, 470.0, 220.0);
     let x = |v: f64| left + (v / per).min(xmax) / xmax * w;
     let y = |share: f64| top + h - share * h;
-    // A step function from (0, 0): at each point's time the share rises to the point's.
+    // A step function from (0, 0), up to the share of the last point reached (`never` ends it).
     let path = |points: &[Option<sim_core::outcome::Dur>]| {
-        let mut p = format!("M{},{}", num(x(0.0)), num(y(0.0)));
-        let n = points.len() as f64;
-        let mut reached = 0.0;
-        for (k, at) in points.iter().enumerate() {
-            let Some(at) = secs_of(at) else { break };
-            reached = (k + 1) as f64 / n;
-            let _ = write!(p, "H{}V{}", num(x(at)), num(y(reached)));
-        }
-        let _ = write!(p, "H{}", num(left + w));
-        (p, reached)
+        let times: Vec<f64> = points.iter().map_while(secs_of).collect();
+        let reached = times.len() as f64 / points.len().max(1) as f64;
+        let d = chart::ecdf_path(times.into_iter().map(x), points.len(), x(0.0), left + w, y);
+        (d, reached)
     };
     let rows = [
         ("IPv6", &area.all.ipv6_restored),
