@@ -146,6 +146,31 @@ fn completions_man_and_schema_print_what_they_promise() {
     assert_eq!(schema["properties"]["gateway"]["$ref"], "#/definitions/Gateway");
 }
 
+/// The commands that print a report for people: each takes -q, -v and --color.
+const REPORTING_COMMANDS: [&str; 11] = [
+    "run",
+    "merge",
+    "snapshot",
+    "diff",
+    "check",
+    "map-e",
+    "bisect",
+    "hypotheses",
+    "log analyze",
+    "validate",
+    "list",
+];
+
+/// The others: `report` writes files only; schema, completions and man print machine text.
+const OTHER_COMMANDS: [&str; 4] = ["report", "schema", "completions", "man"];
+
+/// `fletsim COMMAND --help` (COMMAND may be two words: `log analyze`).
+fn help_of(command: &str) -> std::process::Output {
+    let mut args: Vec<&str> = command.split(' ').collect();
+    args.push("--help");
+    fletsim(&args)
+}
+
 #[test]
 fn every_help_has_examples_and_the_top_level_lists_the_exit_codes() {
     let top = stdout(&fletsim(&["--help"]));
@@ -154,27 +179,8 @@ fn every_help_has_examples_and_the_top_level_lists_the_exit_codes() {
         "{top}"
     );
     assert!(!top.contains("all I/O"), "{top}");
-    let commands = [
-        "run",
-        "merge",
-        "report",
-        "snapshot",
-        "diff",
-        "check",
-        "map-e",
-        "bisect",
-        "hypotheses",
-        "log analyze",
-        "validate",
-        "list",
-        "schema",
-        "completions",
-        "man",
-    ];
-    for command in commands {
-        let mut args: Vec<&str> = command.split(' ').collect();
-        args.push("--help");
-        let o = fletsim(&args);
+    for command in REPORTING_COMMANDS.iter().chain(&OTHER_COMMANDS) {
+        let o = help_of(command);
         assert_eq!(o.status.code(), Some(0), "{command}");
         let help = stdout(&o);
         assert!(
@@ -217,24 +223,8 @@ fn a_closed_stdout_ends_fletsim_quietly() {
 
 #[test]
 fn every_reporting_command_takes_quiet_verbose_and_color() {
-    // The commands that print a report for people; schema, completions and man print
-    // machine text, and report writes files only.
-    for command in [
-        "run",
-        "merge",
-        "snapshot",
-        "diff",
-        "check",
-        "map-e",
-        "bisect",
-        "hypotheses",
-        "log analyze",
-        "validate",
-        "list",
-    ] {
-        let mut args: Vec<&str> = command.split(' ').collect();
-        args.push("--help");
-        let help = stdout(&fletsim(&args));
+    for command in REPORTING_COMMANDS {
+        let help = stdout(&help_of(command));
         for flag in ["-q, --quiet", "-v, --verbose", "--color <WHEN>"] {
             assert!(help.contains(flag), "{command} --help lacks {flag}:\n{help}");
         }
