@@ -225,6 +225,15 @@ fn bad_area_input_exits_2_naming_file_line_column_and_field() {
         ),
         ("area:\n  homes: 5\n  shops: 3\n", "unknown field `shops`"),
         (
+            "area:\n  homes: 5\n  br: { max_sessions: 0 }\n",
+            "area.br.max_sessions",
+        ),
+        ("area:\n  homes: 5\n  br: { rate: many }\n", "area.br.rate"),
+        (
+            "area:\n  homes: 5\n  br: { sessions: 3 }\n",
+            "unknown field `sessions`",
+        ),
+        (
             "area:\n  homes: 5\nexpect:\n  - \"area.stuck.nowhere == 0\"\n",
             "expect[1]",
         ),
