@@ -23,6 +23,7 @@
 
 use twox_hash::XxHash64;
 
+use crate::prefetch::prefetch_line;
 use crate::time::SimTime;
 
 /// A pending event's key: its time and the slab slot that holds the event.
@@ -167,6 +168,49 @@ impl<E> EventQueue<E> {
         true
     }
 
+    /// Starts loading the queue's own fields into the cache (the first of an
+    /// area's two prefetch stages, [`crate::prefetch`]).
+    pub fn prefetch_fields(&self) {
+        prefetch_line(&self.last);
+        prefetch_line(&self.due);
+        prefetch_line(&self.due_head);
+        prefetch_line(&self.slab);
+        prefetch_line(&self.free);
+        prefetch_line(&self.occupied);
+        prefetch_line(&self.len);
+        prefetch_line(&self.pending_sum);
+    }
+
+    /// Starts loading what the next pop reads beyond the queue's fields (the second
+    /// stage: it reads those fields, so they should be in the cache by now).
+    pub fn prefetch_next(&self) {
+        if self.due_head < self.due.len() {
+            prefetch_line(&self.due[self.due_head]);
+        } else if self.occupied != 0 {
+            let bucket = self.occupied.trailing_zeros() as usize + 1;
+            prefetch_line(&self.buckets[bucket]);
+            prefetch_line(&self.bucket_min[bucket]);
+        }
+        if let Some(slot) = self.free.last() {
+            prefetch_line(slot);
+        }
+    }
+
+    /// Starts loading the next event, or the keys the next pop redistributes (the third
+    /// stage: [`EventQueue::prefetch_next`] loaded what this reads).
+    pub fn prefetch_event(&self) {
+        if let Some(&slot) = self.due.get(self.due_head) {
+            if let Some(event) = self.slab.get(slot as usize) {
+                prefetch_line(event);
+            }
+        } else if self.occupied != 0 {
+            let bucket = self.occupied.trailing_zeros() as usize + 1;
+            if let Some(key) = self.buckets[bucket].first() {
+                prefetch_line(key);
+            }
+        }
+    }
+
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         if self.due_head < self.due.len() {
@@ -207,6 +251,68 @@ impl<E> EventQueue<E> {
     }
 }
 
+/// The next few events of an [`EventQueue`], taken from it ahead of their turn, so a
+/// caller can prepare for them (an area prefetches the state of the homes it steps
+/// next, [`crate::prefetch`]).
+///
+/// The order stays exactly the queue's `(time, seq)` order. Every event in the window
+/// precedes every event still in the queue. One scheduled while the window holds
+/// events goes into the window if it falls before the latest time taken from the
+/// queue, behind the window's events at its own time (scheduled before it); otherwise
+/// into the queue, where it follows everything in the window and, at equal times,
+/// everything already queued, and never lies before the queue's last time.
+#[derive(Debug)]
+pub struct Lookahead<E> {
+    window: std::collections::VecDeque<(SimTime, E)>,
+    size: usize,
+    /// The time of the last event taken from the queue.
+    horizon: SimTime,
+}
+
+impl<E> Lookahead<E> {
+    /// A window of `size` events (at least one).
+    pub fn new(size: usize) -> Lookahead<E> {
+        Lookahead {
+            window: std::collections::VecDeque::with_capacity(size + 1),
+            size: size.max(1),
+            horizon: SimTime::ZERO,
+        }
+    }
+
+    /// Removes and returns the earliest event, first filling the window from `queue`;
+    /// `joined` sees each event as it enters the window.
+    pub fn next(
+        &mut self,
+        queue: &mut EventQueue<E>,
+        mut joined: impl FnMut(SimTime, &E),
+    ) -> Option<(SimTime, E)> {
+        while self.window.len() < self.size {
+            let Some((t, event)) = queue.pop() else { break };
+            joined(t, &event);
+            self.horizon = t;
+            self.window.push_back((t, event));
+        }
+        self.window.pop_front()
+    }
+
+    /// The event `k + 1` places after the one [`Lookahead::next`] returned last, as
+    /// things stand (a later schedule may come before it).
+    pub fn get(&self, k: usize) -> Option<&(SimTime, E)> {
+        self.window.get(k)
+    }
+
+    /// Schedules `event` at `time` (never before the last event returned); ties run in
+    /// scheduling order, as in the queue.
+    pub fn schedule(&mut self, queue: &mut EventQueue<E>, time: SimTime, event: E) {
+        if time < self.horizon {
+            let index = self.window.partition_point(|&(t, _)| t <= time);
+            self.window.insert(index, (time, event));
+        } else {
+            queue.push(time, event);
+        }
+    }
+}
+
 /// Feeds the canonical bytes of trace events into a stable hash.
 ///
 /// The encoding is explicit (tags and little-endian integers), never a
@@ -233,6 +339,13 @@ impl Default for DigestWriter {
 }
 
 impl DigestWriter {
+    /// Starts loading the buffer's end, where the next bytes go ([`crate::prefetch`]).
+    pub fn prefetch_next(&self) {
+        if let Some(last) = self.buffer.last() {
+            prefetch_line(last);
+        }
+    }
+
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         if self.buffer.len() + bytes.len() > DIGEST_CHUNK {
@@ -287,6 +400,11 @@ pub struct TraceDigest {
 }
 
 impl TraceDigest {
+    /// See [`DigestWriter::prefetch_next`].
+    pub fn prefetch_next(&self) {
+        self.writer.prefetch_next();
+    }
+
     /// The digest so far, as 16 hex digits.
     pub fn hex(&self) -> String {
         format!("{:016x}", self.writer.finish())
@@ -448,5 +566,40 @@ mod tests {
             }
         }
         assert_eq!(w.finish(), XxHash64::oneshot(0, &stream));
+    }
+
+    /// A lookahead window gives exactly the queue's order, ties included: every event
+    /// popped reschedules itself 0-3 ns later (many ties), until the queues drain.
+    #[test]
+    fn lookahead_keeps_the_queue_order() {
+        use crate::rng::{StreamId, Streams};
+        use rand::Rng;
+        for (seed, size) in [(1, 1), (2, 4), (3, 32), (4, 200)] {
+            let mut rng = Streams::new(seed).rng(StreamId::named("lookahead-test"));
+            let mut reference: EventQueue<u32> = EventQueue::new();
+            let mut queue: EventQueue<u32> = EventQueue::new();
+            let mut ahead = Lookahead::new(size);
+            for id in 0..100 {
+                let at = SimTime::from_nanos(rng.next_u64() % 8);
+                reference.push(at, id);
+                queue.push(at, id);
+            }
+            let mut joined = 0;
+            let mut popped = 0;
+            while let Some(expected) = reference.pop() {
+                let got = ahead.next(&mut queue, |_, _| joined += 1);
+                assert_eq!(got, Some(expected), "seed {seed}, window {size}, pop {popped}");
+                popped += 1;
+                let (t, id) = expected;
+                if popped < 20_000 {
+                    let at = t + SimDuration::from_nanos(rng.next_u64() % 4);
+                    reference.push(at, id);
+                    ahead.schedule(&mut queue, at, id);
+                }
+            }
+            assert_eq!(ahead.next(&mut queue, |_, _| joined += 1), None);
+            assert_eq!(popped, 20_000 + 100 - 1);
+            assert!(joined > 0 && joined <= popped);
+        }
     }
 }

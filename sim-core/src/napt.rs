@@ -495,6 +495,36 @@ pub struct NaptTable {
 }
 
 impl NaptTable {
+    /// Starts loading the mappings the earliest timers name (after [`NaptTable::prefetch_next`]).
+    pub fn prefetch_timed_entries(&self) {
+        for queue in &self.expiry.classes {
+            if let Some(&(_, slot, _)) = queue.front()
+                && let Some(entry) = self.entries.get(slot as usize)
+            {
+                crate::prefetch::prefetch_line(entry);
+            }
+        }
+    }
+
+    /// Starts loading the earliest idle timers, which every packet's expiry check reads,
+    /// and the latest, behind which a new one goes ([`crate::prefetch`]).
+    pub fn prefetch_next(&self) {
+        for queue in &self.expiry.classes {
+            if let Some(front) = queue.front() {
+                crate::prefetch::prefetch_line(front);
+            }
+            if let Some(back) = queue.back() {
+                crate::prefetch::prefetch_line(back);
+            }
+        }
+        if let Some(slot) = self.free_slots.last() {
+            crate::prefetch::prefetch_line(slot);
+        }
+        if let Some(top) = self.expiry.later.peek() {
+            crate::prefetch::prefetch_line(top);
+        }
+    }
+
     /// An empty table whose external ports come from `ports` (ports below 1024 excluded). Its
     /// clock (and the occupancy statistics) start at the first call: `advance(now)` starts it.
     pub fn new(config: NaptConfig, ports: PortSet) -> NaptTable {

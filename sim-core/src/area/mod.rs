@@ -25,7 +25,7 @@ pub mod servers;
 use rand::Rng;
 
 use crate::Outcome;
-use crate::engine::{DigestWriter, EventQueue, Observer};
+use crate::engine::{DigestWriter, EventQueue, Lookahead, Observer};
 use crate::mape::Ipv6Prefix;
 use crate::rng::{SimRng, StreamId, Streams, unit};
 use crate::scenario::{FaultKind, FaultSpec, FaultTiming, GatewayModel, Scenario};
@@ -359,6 +359,13 @@ enum AreaEvent {
     FaultEnd(u32),
 }
 
+/// How many area steps are taken from the queue ahead of the one that runs, and how
+/// many steps before its turn a home gets the second and the third prefetch stage
+/// ([`crate::prefetch`]; chosen by measurement, BENCHMARKS.md "Areas").
+const LOOKAHEAD: usize = 32;
+const PREFETCH_NEXT_AT: usize = 12;
+const PREFETCH_EVENT_AT: usize = 5;
+
 /// Runs an area scenario to its end: the outcome (home 0's, with the `area` block) and the
 /// engine's counters over all homes. `observer` sees home 0's trace.
 pub fn run(
@@ -383,6 +390,8 @@ pub fn run(
         })
         .collect();
     let mut recovery = vec![Recovery::default(); plans.len()];
+    // When each home was hit, apart from its plan (a scenario each): read at every step.
+    let hits: Vec<Option<(SimTime, SimTime)>> = plans.iter().map(|p| p.hit).collect();
     let end = SimTime::ZERO + scenario.duration;
     let mut servers = Some(Box::new(AreaServers {
         distributor: SharedDistributor::new(area.distributor),
@@ -415,7 +424,25 @@ pub fn run(
         let first = sim.next_event_time().unwrap_or(SimTime::ZERO);
         queue.push(first, AreaEvent::Home(h as u32));
     }
-    while let Some((t, event)) = queue.pop() {
+    // The next steps, in order, ahead of the queue ([`Lookahead`]): their homes'
+    // state is fetched into the cache while earlier steps run.
+    let mut ahead = Lookahead::new(LOOKAHEAD);
+    loop {
+        let joined = |_: SimTime, event: &AreaEvent| {
+            if let &AreaEvent::Home(h) = event {
+                sims[h as usize].prefetch_fields();
+                crate::prefetch::prefetch_line(&hits[h as usize]);
+            }
+        };
+        let Some((t, event)) = ahead.next(&mut queue, joined) else {
+            break;
+        };
+        if let Some(&(_, AreaEvent::Home(h))) = ahead.get(PREFETCH_NEXT_AT) {
+            sims[h as usize].prefetch_next();
+        }
+        if let Some(&(at, AreaEvent::Home(h))) = ahead.get(PREFETCH_EVENT_AT) {
+            sims[h as usize].prefetch_event(at);
+        }
         if t > end {
             break;
         }
@@ -430,7 +457,7 @@ pub fn run(
                 };
                 servers = sim.return_servers();
                 stepped?;
-                if let Some((from, _)) = plans[h as usize].hit
+                if let Some((from, _)) = hits[h as usize]
                     && t >= from
                 {
                     let (v6, v4) = sim.families_up();
@@ -444,7 +471,7 @@ pub fn run(
                     }
                 }
                 if let Some(next) = sim.next_event_time() {
-                    queue.push(next, AreaEvent::Home(h));
+                    ahead.schedule(&mut queue, next, AreaEvent::Home(h));
                 }
             }
             AreaEvent::FaultBegin(j) => {

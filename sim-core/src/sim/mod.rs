@@ -23,7 +23,7 @@ use crate::outcome::{
     RebootCounts, TraceSummary,
 };
 use crate::rng::{SimRng, StreamId, Streams};
-use crate::scenario::{ClientProfile, FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario};
+use crate::scenario::{FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario};
 use crate::servers::{
     Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault, VneSoftware,
 };
@@ -297,6 +297,9 @@ pub struct Simulation<'s> {
     lease_start: SimTime,
     /// The most events this run may process ([`crate::cost::event_limit`]).
     event_limit: u64,
+    /// The line's VNE (the key of its area's rule server and BR), kept beside the state a
+    /// session touches rather than read from the scenario at every session.
+    vne: &'static str,
     /// The servers of the area this home belongs to, lent while the area steps it
     /// ([`Simulation::lend_servers`]); `None` for a one-home run.
     shared: Option<Box<AreaServers>>,
@@ -340,9 +343,8 @@ impl<'s> Simulation<'s> {
             .map(|g| {
                 let state = ClientState::new(
                     streams.rng(StreamId::named("lan").child(g.profile as u64)),
-                    g.model.weekly_rates(g.count),
+                    g,
                     first_client,
-                    g.count,
                 );
                 first_client += g.count;
                 state
@@ -397,6 +399,7 @@ impl<'s> Simulation<'s> {
             software: VneSoftware::of(line.vne),
             lease_epoch: 0,
             lease_start: SimTime::ZERO,
+            vne: line.vne.name,
             shared: None,
             napt_occupancy: true,
         };
@@ -528,6 +531,64 @@ impl<'s> Simulation<'s> {
         }
         self.now = self.now.max(until);
         Ok(())
+    }
+
+    /// Starts loading into the cache the fields of this home nearly every event reads:
+    /// the first of the three prefetch stages an area gives the homes it steps next
+    /// ([`crate::prefetch`]). It reads nothing itself.
+    pub fn prefetch_fields(&self) {
+        use crate::prefetch::prefetch_line;
+        self.queue.prefetch_fields();
+        prefetch_line(&self.now);
+        prefetch_line(&self.events);
+        prefetch_line(&self.event_limit);
+        prefetch_line(&self.family_epochs);
+        prefetch_line(&self.clients);
+        prefetch_line(&self.digest);
+        prefetch_line(&self.trace_buffer);
+        prefetch_line(&self.last_step);
+        prefetch_line(&self.shared);
+        prefetch_line(&self.calendar);
+        prefetch_line(&self.vne);
+        prefetch_line(&self.gateway.ipv4);
+        prefetch_line(&self.gateway.ipv6);
+        prefetch_line(&self.gateway.powered);
+        prefetch_line(&self.onu);
+        // The whole option, not `if let`: that would read the field this is to prefetch.
+        crate::prefetch::prefetch_all(&self.napt);
+    }
+
+    /// The second stage, a few steps later: reads the fields the first stage loaded and
+    /// starts loading what they point to (the queue's next key, the LAN clients' streams
+    /// and counters, the NAPT timers, the end of the digest's buffer).
+    pub fn prefetch_next(&self) {
+        use crate::prefetch::{prefetch_all, prefetch_line};
+        self.queue.prefetch_next();
+        for client in &self.clients {
+            prefetch_all(&client.rng);
+            prefetch_line(&client.model.ipv4_share);
+            prefetch_line(&client.model.long_mean);
+            prefetch_line(&client.active);
+            prefetch_line(&client.outcome);
+            prefetch_line(&client.next_port[..]);
+        }
+        self.digest.prefetch_next();
+        if let Some(napt) = &self.napt {
+            napt.prefetch_next();
+        }
+    }
+
+    /// The third stage, just before the home's turn at `at`: the event itself (the second
+    /// stage loaded the key that says where it is), the mappings whose timers are due
+    /// first, and the arrival rates of the hour.
+    pub fn prefetch_event(&self, at: SimTime) {
+        self.queue.prefetch_event();
+        if let Some(napt) = &self.napt {
+            napt.prefetch_timed_entries();
+        }
+        for client in &self.clients {
+            client.rates.prefetch_at(&self.calendar, at);
+        }
     }
 
     /// Lends the area's shared servers to this home for its next steps (the home's

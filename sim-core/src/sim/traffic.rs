@@ -8,10 +8,11 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
-use crate::lan::{Protocol, WeeklyRates};
+use crate::lan::{ProfileModel, Protocol, WeeklyRates};
 use crate::napt::{Endpoint, MappingId, NaptDrop};
 use crate::packet::{self, FirstPacket};
 use crate::rng::unit;
+use crate::scenario::{ClientGroup, ClientProfile};
 use rand::Rng;
 
 /// An address family, for session bookkeeping.
@@ -44,6 +45,13 @@ pub(super) struct SessionEnd {
 #[derive(Debug)]
 pub(super) struct ClientState {
     pub rng: SimRng,
+    /// The group's profile and session model, copied from the scenario: an area steps
+    /// thousands of homes in turn, and a session's draws should not reach into the
+    /// home's scenario (one more cache miss a session).
+    pub profile: ClientProfile,
+    pub model: ProfileModel,
+    /// Clients in the group.
+    pub count: u32,
     /// The group's session arrival rate in each hour of the week.
     pub rates: WeeklyRates,
     /// Index of the group's first client among all LAN clients (for addresses).
@@ -78,10 +86,14 @@ fn destination(profile: ClientProfile, index: u32, protocol: Protocol) -> Endpoi
 }
 
 impl ClientState {
-    pub(super) fn new(rng: SimRng, rates: WeeklyRates, first_client: u32, count: u32) -> ClientState {
+    pub(super) fn new(rng: SimRng, group: &ClientGroup, first_client: u32) -> ClientState {
+        let count = group.count;
         ClientState {
             rng,
-            rates,
+            profile: group.profile,
+            model: group.model.clone(),
+            count,
+            rates: group.model.weekly_rates(count),
             first_client,
             // Spread the clients' ephemeral ports so they do not march in step.
             next_port: (0..count)
@@ -108,11 +120,10 @@ impl Family {
 impl Simulation<'_> {
     /// Schedules the group's next session arrival, if one falls within the run.
     pub(super) fn schedule_next_session(&mut self, group: u32) {
-        let spec = &self.scenario.lan[group as usize];
-        if spec.count == 0 {
+        let client = &mut self.clients[group as usize];
+        if client.count == 0 {
             return;
         }
-        let client = &mut self.clients[group as usize];
         let next =
             crate::lan::next_arrival(self.now, self.end, &self.calendar, &mut client.rng, &client.rates);
         if let Some(at) = next {
@@ -121,20 +132,17 @@ impl Simulation<'_> {
     }
 
     fn br_is_down(&self) -> bool {
-        self.shared
-            .as_ref()
-            .is_some_and(|s| s.br_is_down(self.scenario.line.vne.name))
+        self.shared.as_ref().is_some_and(|s| s.br_is_down(self.vne))
     }
 
     /// A LAN client starts a session: over IPv6 or IPv4 (through NAPT or the AFTR), or fails.
     pub(super) fn on_session_start(&mut self, group: u32) {
         self.schedule_next_session(group);
         let br_down = self.br_is_down();
-        let spec = &self.scenario.lan[group as usize];
-        let profile = spec.profile;
-        let model = &spec.model;
         let client = &mut self.clients[group as usize];
-        let who = (client.rng.next_u64() % spec.count as u64) as u32;
+        let profile = client.profile;
+        let model = &client.model;
+        let who = (client.rng.next_u64() % u64::from(client.count)) as u32;
         let family = if unit(&mut client.rng) < model.ipv4_share {
             Family::Ipv4
         } else {
@@ -176,7 +184,7 @@ impl Simulation<'_> {
         }
         // An area's BR or AFTR carries the session, or refuses it (its table full, its
         // setup rate spent); it holds the session's state until the session ends.
-        let vne = self.scenario.line.vne.name;
+        let vne = self.vne;
         let now = self.now;
         if ipv4
             && let Some(shared) = &mut self.shared
@@ -328,7 +336,7 @@ impl Simulation<'_> {
         if end.family == Family::Ipv4
             && let Some(shared) = &mut self.shared
         {
-            shared.br_close(self.scenario.line.vne.name);
+            shared.br_close(self.vne);
         }
         if end.epoch == self.family_epochs[end.family.index()] {
             let active = &mut self.clients[end.group as usize].active[end.family.index()];
