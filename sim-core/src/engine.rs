@@ -205,9 +205,26 @@ impl<E> EventQueue<E> {
             }
         } else if self.occupied != 0 {
             let bucket = self.occupied.trailing_zeros() as usize + 1;
-            if let Some(key) = self.buckets[bucket].first() {
+            // The keys the pop redistributes (a bucket this far down holds a few).
+            for key in self.buckets[bucket].iter().step_by(4).take(8) {
                 prefetch_line(key);
             }
+        }
+    }
+
+    /// Starts loading the earliest event when the next pop must first redistribute a
+    /// bucket (the fourth stage: [`EventQueue::prefetch_event`] loaded its keys).
+    pub fn prefetch_earliest(&self) {
+        if self.due_head < self.due.len() || self.occupied == 0 {
+            return;
+        }
+        let bucket = self.occupied.trailing_zeros() as usize + 1;
+        let earliest = self.bucket_min[bucket];
+        let keys = &self.buckets[bucket];
+        if let Some(key) = keys.iter().take(32).find(|k| k.time == earliest)
+            && let Some(event) = self.slab.get(key.slot as usize)
+        {
+            prefetch_line(event);
         }
     }
 

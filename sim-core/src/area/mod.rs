@@ -360,11 +360,12 @@ enum AreaEvent {
 }
 
 /// How many area steps are taken from the queue ahead of the one that runs, and how
-/// many steps before its turn a home gets the second and the third prefetch stage
+/// many steps before its turn a home gets the second, third and fourth prefetch stage
 /// ([`crate::prefetch`]; chosen by measurement, BENCHMARKS.md "Areas").
 const LOOKAHEAD: usize = 32;
 const PREFETCH_NEXT_AT: usize = 12;
 const PREFETCH_EVENT_AT: usize = 5;
+const PREFETCH_EARLIEST_AT: usize = 2;
 
 /// Runs an area scenario to its end: the outcome (home 0's, with the `area` block) and the
 /// engine's counters over all homes. `observer` sees home 0's trace.
@@ -442,6 +443,9 @@ pub fn run(
         }
         if let Some(&(at, AreaEvent::Home(h))) = ahead.get(PREFETCH_EVENT_AT) {
             sims[h as usize].prefetch_event(at);
+        }
+        if let Some(&(_, AreaEvent::Home(h))) = ahead.get(PREFETCH_EARLIEST_AT) {
+            sims[h as usize].prefetch_earliest();
         }
         if t > end {
             break;

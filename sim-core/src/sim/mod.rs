@@ -268,9 +268,11 @@ pub struct Simulation<'s> {
     ce_addr: Ipv6Addr,
     rule_answer: Option<RuleAnswer>,
     ds_lite: bool,
-    rng_gateway: SimRng,
-    rng_distributor_fetch: SimRng,
-    rng_rule_fetch: SimRng,
+    // The bring-up's streams (some 330 bytes each) are boxed: an area holds thousands of
+    // homes, and the state a LAN session touches packs into fewer pages without them.
+    rng_gateway: Box<SimRng>,
+    rng_distributor_fetch: Box<SimRng>,
+    rng_rule_fetch: Box<SimRng>,
     clients: Vec<ClientState>,
     /// Outages so far per family (IPv6, IPv4): a session from an earlier count was cut.
     family_epochs: [u64; 2],
@@ -286,9 +288,9 @@ pub struct Simulation<'s> {
     /// Power cuts in force (they may overlap).
     power_cuts: u32,
     phase_marks: Vec<PhaseMark>,
-    rng_ntp: SimRng,
+    rng_ntp: Box<SimRng>,
     events: u64,
-    timing: TimingStreams,
+    timing: Box<TimingStreams>,
     /// The VNE's software (bundle path, the app's log lines).
     software: &'static VneSoftware,
     /// Bumped at every new or lost lease of the delegated prefix: lease events of another are stale.
@@ -372,9 +374,9 @@ impl<'s> Simulation<'s> {
             ce_addr,
             rule_answer,
             ds_lite,
-            rng_gateway: streams.rng(StreamId::named("gateway")),
-            rng_distributor_fetch: streams.rng(StreamId::named("fetch/distributor")),
-            rng_rule_fetch: streams.rng(StreamId::named("fetch/rule-server")),
+            rng_gateway: Box::new(streams.rng(StreamId::named("gateway"))),
+            rng_distributor_fetch: Box::new(streams.rng(StreamId::named("fetch/distributor"))),
+            rng_rule_fetch: Box::new(streams.rng(StreamId::named("fetch/rule-server"))),
             clients,
             family_epochs: [0, 0],
             napt: None,
@@ -392,10 +394,10 @@ impl<'s> Simulation<'s> {
             hazards: Vec::new(),
             power_cuts: 0,
             phase_marks: Vec::new(),
-            rng_ntp: streams.rng(StreamId::named("ntp")),
+            rng_ntp: Box::new(streams.rng(StreamId::named("ntp"))),
             events: 0,
             event_limit: crate::cost::event_limit(scenario),
-            timing: TimingStreams::new(&streams),
+            timing: Box::new(TimingStreams::new(&streams)),
             software: VneSoftware::of(line.vne),
             lease_epoch: 0,
             lease_start: SimTime::ZERO,
@@ -534,7 +536,7 @@ impl<'s> Simulation<'s> {
     }
 
     /// Starts loading into the cache the fields of this home nearly every event reads:
-    /// the first of the three prefetch stages an area gives the homes it steps next
+    /// the first of the four prefetch stages an area gives the homes it steps next
     /// ([`crate::prefetch`]). It reads nothing itself.
     pub fn prefetch_fields(&self) {
         use crate::prefetch::prefetch_line;
@@ -578,7 +580,13 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// The third stage, just before the home's turn at `at`: the event itself (the second
+    /// The fourth stage, a step or two before the home's turn: its next event, when the
+    /// queue must find it among keys the third stage loaded.
+    pub fn prefetch_earliest(&self) {
+        self.queue.prefetch_earliest();
+    }
+
+    /// The third stage, a few steps before the home's turn at `at`: the event itself (the second
     /// stage loaded the key that says where it is), the mappings whose timers are due
     /// first, and the arrival rates of the hour.
     pub fn prefetch_event(&self, at: SimTime) {
