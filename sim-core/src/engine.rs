@@ -169,7 +169,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Starts loading the queue's own fields into the cache (the first of an
-    /// area's two prefetch stages, [`crate::prefetch`]).
+    /// area's four prefetch stages, [`crate::prefetch`]).
     pub fn prefetch_fields(&self) {
         prefetch_line(&self.last);
         prefetch_line(&self.due);

@@ -580,12 +580,6 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// The fourth stage, a step or two before the home's turn: its next event, when the
-    /// queue must find it among keys the third stage loaded.
-    pub fn prefetch_earliest(&self) {
-        self.queue.prefetch_earliest();
-    }
-
     /// The third stage, a few steps before the home's turn at `at`: the event itself (the second
     /// stage loaded the key that says where it is), the mappings whose timers are due
     /// first, and the arrival rates of the hour.
@@ -597,6 +591,12 @@ impl<'s> Simulation<'s> {
         for client in &self.clients {
             client.rates.prefetch_at(&self.calendar, at);
         }
+    }
+
+    /// The fourth stage, a step or two before the home's turn: its next event, when the
+    /// queue must find it among keys the third stage loaded.
+    pub fn prefetch_earliest(&self) {
+        self.queue.prefetch_earliest();
     }
 
     /// Lends the area's shared servers to this home for its next steps (the home's
