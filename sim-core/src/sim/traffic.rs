@@ -50,8 +50,6 @@ pub(super) struct ClientState {
     /// home's scenario (one more cache miss a session).
     pub profile: ClientProfile,
     pub model: ProfileModel,
-    /// Clients in the group.
-    pub count: u32,
     /// The group's session arrival rate in each hour of the week.
     pub rates: WeeklyRates,
     /// Index of the group's first client among all LAN clients (for addresses).
@@ -92,7 +90,6 @@ impl ClientState {
             rng,
             profile: group.profile,
             model: group.model.clone(),
-            count,
             rates: group.model.weekly_rates(count),
             first_client,
             // Spread the clients' ephemeral ports so they do not march in step.
@@ -121,7 +118,7 @@ impl Simulation<'_> {
     /// Schedules the group's next session arrival, if one falls within the run.
     pub(super) fn schedule_next_session(&mut self, group: u32) {
         let client = &mut self.clients[group as usize];
-        if client.count == 0 {
+        if client.outcome.clients == 0 {
             return;
         }
         let next =
@@ -142,7 +139,7 @@ impl Simulation<'_> {
         let client = &mut self.clients[group as usize];
         let profile = client.profile;
         let model = &client.model;
-        let who = (client.rng.next_u64() % u64::from(client.count)) as u32;
+        let who = (client.rng.next_u64() % u64::from(client.outcome.clients)) as u32;
         let family = if unit(&mut client.rng) < model.ipv4_share {
             Family::Ipv4
         } else {
