@@ -5,7 +5,7 @@
 //! How it fits together:
 //! - [`time`]: simulated time (u64 ns) and the calendar that dates it.
 //! - [`timing`]: durations with spread (`40s..50s`), drawn per occurrence of a bring-up step.
-//! - [`rng`]: one ChaCha20 stream per component, all from the scenario seed.
+//! - [`rng`]: one ChaCha8 stream per component, all from the scenario seed.
 //! - [`engine`]: the `(time, seq)` event queue, observers and the trace digest.
 //! - [`cost`]: a scenario's expected engine events and CPU time, and its event limit.
 //! - [`scenario`]: the validated scenario a run takes (the harness builds it from YAML).

@@ -147,9 +147,11 @@ fn fifteen_working_pcs_exhaust_the_v6_plus_port_set() {
     }
 }
 
-/// Seven calibrated PCs fit v6 plus's business hours, eight do not (the README's bisection).
+/// Six calibrated PCs fit v6 plus's business hours at every seed and eight overflow it at every
+/// seed; seven are the edge (the README's bisection finds 8 at seed 1; at some seeds seven
+/// already lose a few sessions).
 #[test]
-fn the_v6_plus_threshold_lies_between_seven_and_eight_busy_pcs() {
+fn the_v6_plus_threshold_lies_at_seven_busy_pcs() {
     let path = common::scenario("bisect/busy-clients-v6plus.yaml");
     for seed in 1..=3 {
         let drops = |count: u32| {
@@ -160,7 +162,7 @@ fn the_v6_plus_threshold_lies_between_seven_and_eight_busy_pcs() {
             s.seed = seed;
             sim_core::run(&s).expect("runs").napt.drops.port_set_exhausted
         };
-        assert_eq!(drops(7), 0, "seed {seed}");
+        assert_eq!(drops(6), 0, "seed {seed}");
         assert!(drops(8) > 0, "seed {seed}");
     }
 }

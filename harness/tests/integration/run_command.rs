@@ -722,7 +722,7 @@ fn junit_locates_each_failure_and_reports_a_file_that_does_not_load() {
     // The message: the failed expectation, its actual value, the reproduce command; the body
     // locates it for both reporters; the trace is in <system-out>.
     assert!(
-        xml.contains(r#"<failure message="ipv4.first_up &lt;= 1s (actual: 1m46.569s); reproduce: fletsim run scenarios/lossy.yaml --seed 2" type="expectation">"#),
+        xml.contains(r#"<failure message="ipv4.first_up &lt;= 1s (actual: 1m23.631s); reproduce: fletsim run scenarios/lossy.yaml --seed 2" type="expectation">"#),
         "{xml}"
     );
     assert!(
@@ -862,7 +862,7 @@ fn check_with_the_reporters(dir: &std::path::Path, line: u64) {
                 .find(|a| a["path"] == path && a["message"].as_str().is_some_and(|m| m.contains(message)))
         };
         let seed2 =
-            "ipv4.first_up <= 1s (actual: 1m46.569s); reproduce: fletsim run scenarios/lossy.yaml --seed 2";
+            "ipv4.first_up <= 1s (actual: 1m23.631s); reproduce: fletsim run scenarios/lossy.yaml --seed 2";
         let failed = find("scenarios/lossy.yaml", seed2).unwrap_or_else(|| panic!("{action}: {text}"));
         assert_eq!(failed["line"], line, "{action}: {text}");
         let broken = find("scenarios/broken.yaml", "missing field `hgw_rental`")
@@ -898,8 +898,8 @@ fn github_actions_get_annotations_and_the_step_summary_is_appended_to() {
         annotations,
         [
             "::error file=scenarios/broken.yaml,line=2,title=scenarios/broken.yaml failed to load::scenarios/broken.yaml:2:8: line: missing field `hgw_rental`".to_string(),
-            format!("::error file=scenarios/lossy.yaml,line={line},title=lossy (seed 1)::ipv4.first_up <= 1s (actual: 1m39.28s)%0Areproduce: fletsim run scenarios/lossy.yaml --seed 1"),
-            format!("::error file=scenarios/lossy.yaml,line={line},title=lossy (seed 2)::ipv4.first_up <= 1s (actual: 1m46.569s)%0Areproduce: fletsim run scenarios/lossy.yaml --seed 2"),
+            format!("::error file=scenarios/lossy.yaml,line={line},title=lossy (seed 1)::ipv4.first_up <= 1s (actual: 1m30.169s)%0Areproduce: fletsim run scenarios/lossy.yaml --seed 1"),
+            format!("::error file=scenarios/lossy.yaml,line={line},title=lossy (seed 2)::ipv4.first_up <= 1s (actual: 1m23.631s)%0Areproduce: fletsim run scenarios/lossy.yaml --seed 2"),
         ],
         "{text}"
     );

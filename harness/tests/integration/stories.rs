@@ -117,8 +117,13 @@ fn a_lossy_rule_server_path_delays_ipv4_but_does_not_stop_it() {
         lossy_total > clean_total + 10.0,
         "lossy {lossy_total} vs clean {clean_total}"
     );
-    // The shipped seed shows the delay.
-    let shipped_clean = run("hgw-v6plus-bring-up.yaml", Some(2));
+    // The shipped seed shows the delay (at some seeds the few segments of the fetch all get
+    // through, so the story's file picks one where they do not).
+    let shipped_seed = scenario_file::load(&common::scenario("rule-fetch-lossy-link.yaml"))
+        .expect("loads")
+        .scenario
+        .seed;
+    let shipped_clean = run("hgw-v6plus-bring-up.yaml", Some(shipped_seed));
     let shipped_lossy = run("rule-fetch-lossy-link.yaml", None);
     assert!(shipped_lossy.ipv4.first_up > shipped_clean.ipv4.first_up);
 }
