@@ -152,10 +152,9 @@ impl<E> EventQueue<E> {
     /// bucket (all lower buckets are empty, so every key lands lower, in
     /// order). False when nothing is pending.
     fn advance(&mut self) -> bool {
-        if self.occupied == 0 {
+        let Some(bucket) = self.lowest_bucket() else {
             return false;
-        }
-        let bucket = self.occupied.trailing_zeros() as usize + 1;
+        };
         self.last = self.bucket_min[bucket];
         let mut keys = std::mem::take(&mut self.buckets[bucket]);
         self.bucket_min[bucket] = u64::MAX;
@@ -186,8 +185,7 @@ impl<E> EventQueue<E> {
     pub fn prefetch_next(&self) {
         if self.due_head < self.due.len() {
             prefetch_line(&self.due[self.due_head]);
-        } else if self.occupied != 0 {
-            let bucket = self.occupied.trailing_zeros() as usize + 1;
+        } else if let Some(bucket) = self.lowest_bucket() {
             prefetch_line(&self.buckets[bucket]);
             prefetch_line(&self.bucket_min[bucket]);
         }
@@ -203,8 +201,7 @@ impl<E> EventQueue<E> {
             if let Some(event) = self.slab.get(slot as usize) {
                 prefetch_line(event);
             }
-        } else if self.occupied != 0 {
-            let bucket = self.occupied.trailing_zeros() as usize + 1;
+        } else if let Some(bucket) = self.lowest_bucket() {
             // The keys the pop redistributes (a bucket this far down holds a few).
             for key in self.buckets[bucket].iter().step_by(4).take(8) {
                 prefetch_line(key);
@@ -215,10 +212,12 @@ impl<E> EventQueue<E> {
     /// Starts loading the earliest event when the next pop must first redistribute a
     /// bucket (the fourth stage: [`EventQueue::prefetch_event`] loaded its keys).
     pub fn prefetch_earliest(&self) {
-        if self.due_head < self.due.len() || self.occupied == 0 {
+        if self.due_head < self.due.len() {
             return;
         }
-        let bucket = self.occupied.trailing_zeros() as usize + 1;
+        let Some(bucket) = self.lowest_bucket() else {
+            return;
+        };
         let earliest = self.bucket_min[bucket];
         let keys = &self.buckets[bucket];
         if let Some(key) = keys.iter().take(32).find(|k| k.time == earliest)
@@ -232,12 +231,15 @@ impl<E> EventQueue<E> {
     pub fn peek_time(&self) -> Option<SimTime> {
         if self.due_head < self.due.len() {
             Some(SimTime::from_nanos(self.last))
-        } else if self.occupied != 0 {
-            let bucket = self.occupied.trailing_zeros() as usize + 1;
-            Some(SimTime::from_nanos(self.bucket_min[bucket]))
         } else {
-            None
+            self.lowest_bucket()
+                .map(|bucket| SimTime::from_nanos(self.bucket_min[bucket]))
         }
+    }
+
+    /// The lowest bucket that holds keys (1..=64), if any does.
+    fn lowest_bucket(&self) -> Option<usize> {
+        (self.occupied != 0).then(|| self.occupied.trailing_zeros() as usize + 1)
     }
 
     pub fn len(&self) -> usize {
@@ -289,9 +291,10 @@ pub struct Lookahead<E> {
 impl<E> Lookahead<E> {
     /// A window of `size` events (at least one).
     pub fn new(size: usize) -> Lookahead<E> {
+        let size = size.max(1);
         Lookahead {
             window: std::collections::VecDeque::with_capacity(size + 1),
-            size: size.max(1),
+            size,
             horizon: SimTime::ZERO,
         }
     }

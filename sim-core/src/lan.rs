@@ -271,7 +271,7 @@ impl WeeklyRates {
 
     /// Starts loading the rate [`next_arrival`] reads first for an arrival drawn at `now`.
     pub fn prefetch_at(&self, calendar: &Calendar, now: SimTime) {
-        let in_week = (calendar.week_offset_nanos() + now.as_nanos()) % WEEK_NS;
+        let in_week = nanos_into_week(calendar, now);
         crate::prefetch::prefetch_line(&self.per_ns[(in_week / HOUR_NS) as usize]);
     }
 
@@ -296,6 +296,11 @@ impl ProfileModel {
     }
 }
 
+/// Nanoseconds from the start of the calendar week (Monday 00:00) to `t`.
+fn nanos_into_week(calendar: &Calendar, t: SimTime) -> u64 {
+    (calendar.week_offset_nanos() + t.as_nanos()) % WEEK_NS
+}
+
 /// The next arrival after `now` of a Poisson process whose rate is constant
 /// within each calendar hour and given by `rates`; `None` if it falls after
 /// `horizon`. Exact: one unit-exponential draw is spent across the hours, so
@@ -308,7 +313,7 @@ pub fn next_arrival(
     rates: &WeeklyRates,
 ) -> Option<SimTime> {
     let mut budget = unit_exponential(rng);
-    let in_week = (calendar.week_offset_nanos() + now.as_nanos()) % WEEK_NS;
+    let in_week = nanos_into_week(calendar, now);
     let mut hour = (in_week / HOUR_NS) as usize;
     let mut t = now;
     // The end of the calendar hour that contains t.

@@ -71,7 +71,12 @@ impl Streams {
 /// A uniform draw in [0, 1) from 53 random bits: exact and the same on every platform.
 pub fn unit(rng: &mut SimRng) -> f64 {
     use rand::Rng;
-    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    unit_of_bits(rng.next_u64())
+}
+
+/// The uniform in [0, 1) that the high 53 bits of a 64-bit draw give.
+fn unit_of_bits(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A unit-mean exponential draw: Marsaglia and Tsang's ziggurat (2000), 256 layers.
@@ -89,7 +94,7 @@ pub fn unit_exponential(rng: &mut SimRng) -> f64 {
     loop {
         let bits = rng.next_u64();
         let layer = (bits & 0xff) as usize;
-        let across = (bits >> 11) as f64 / (1u64 << 53) as f64;
+        let across = unit_of_bits(bits);
         let x = across * tables.x[layer];
         if x < tables.x[layer + 1] {
             return x;
