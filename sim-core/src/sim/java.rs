@@ -174,7 +174,7 @@ impl Simulation<'_> {
 
     /// The counters a phase boundary records.
     pub(super) fn phase_mark(&self) -> PhaseMark {
-        let napt = self.napt.as_ref().map(|n| n.stats().drops).unwrap_or_default();
+        let napt = self.napt.as_ref().map(NaptTable::drops).unwrap_or_default();
         PhaseMark {
             at: self.now,
             spontaneous_reboots: self.gateway.reboots_spontaneous,
