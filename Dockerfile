@@ -6,6 +6,8 @@
 # with only the binary. The builder's Debian (trixie) is not newer than the runtime's
 # (stable), so the binary's glibc symbols are all there.
 FROM rust:1-slim-trixie AS builder
+# jemalloc (the binary's allocator) is built from its C sources with make.
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY sim-core sim-core
