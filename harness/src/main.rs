@@ -13,8 +13,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// jemalloc's options, which it reads once at start (its `malloc_conf` symbol, prefixed
 /// `_rjem_` by tikv-jemalloc-sys). `thp:always` asks the kernel for 2 MiB pages on every
 /// extent (`madvise`, so it works where THP is set to `madvise`, Debian's default):
-/// a 10,000-home area's 350 MB of homes then fit the TLB, and its day runs in about three
-/// quarters of the time (BENCHMARKS.md, "Areas"). Single homes are unchanged.
+/// a 10,000-home area's 350 MB of homes then fit the TLB, and its day runs in about four
+/// fifths of the time (BENCHMARKS.md, "Areas"). Single homes are unchanged.
 ///
 /// The symbol is the one `unsafe` attribute of the harness: jemalloc reads it as a C
 /// `const char *`, which is what a `&[u8; N]` ending in NUL is.

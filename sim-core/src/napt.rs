@@ -1071,7 +1071,9 @@ impl NaptTable {
                 // f64 quantile arithmetic is exact (nanoseconds made the top quantile read 0).
                 let weight = at.since(from).as_micros();
                 match &mut self.occupancy_pending {
-                    Some((level, pending)) if *level == self.live => *pending += weight,
+                    Some((level, pending)) if *level == self.live => {
+                        *pending = pending.saturating_add(weight)
+                    }
                     pending => {
                         if let Some((level, weight)) = pending.replace((self.live, weight)) {
                             h.saturating_record_n(u64::from(level), weight);
@@ -1776,6 +1778,53 @@ mod tests {
             })
             .collect();
         assert_eq!(first, v6plus().iter().take(20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn occupancy_added_up_by_level_is_the_histogram_of_every_record() {
+        // Levels held over many calls (`advance` changes nothing) and raised by opens (the
+        // sessions stay open, so nothing expires): the quantiles are those of a histogram
+        // fed one record per call, as the table kept before it added records up.
+        use rand::Rng;
+        let mut napt = NaptTable::new(eim(), v6plus());
+        let high = u64::from(eim().capacity).max(2);
+        let mut reference = Histogram::<u64>::new_with_bounds(1, high, 3).expect("bounds");
+        let mut rng = Streams::new(5).rng(StreamId::named("test/occupancy"));
+        let (mut t, mut last, mut level, mut opened) = (at(0), at(0), 0u64, 0u32);
+        napt.advance(t);
+        for _ in 0..3_000 {
+            // Steps of 0 to 3 s, some shorter than a microsecond (a zero-weight record).
+            t = t + SimDuration::from_nanos(rng.next_u64() % 3_000_000_000);
+            if t > last {
+                reference.saturating_record_n(level, t.since(last).as_micros());
+                last = t;
+            }
+            if opened < 200 && rng.next_u64().is_multiple_of(16) {
+                napt.open(t, Protocol::Udp, client(opened), server(0))
+                    .expect("room");
+                opened += 1;
+                level += 1;
+            } else {
+                napt.advance(t);
+            }
+        }
+        let stats = napt.stats();
+        let quantile = |q: f64| reference.value_at_quantile(q) as u32;
+        assert_eq!(
+            (
+                stats.occupancy.p50,
+                stats.occupancy.p90,
+                stats.occupancy.p99,
+                stats.occupancy.max
+            ),
+            (
+                quantile(0.5),
+                quantile(0.9),
+                quantile(0.99),
+                reference.max() as u32
+            )
+        );
+        assert!(stats.occupancy.p50 > 0 && stats.occupancy.p50 < stats.occupancy.max);
     }
 
     #[test]
