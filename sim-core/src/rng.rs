@@ -123,6 +123,12 @@ struct ZigguratTables {
     f: [f64; 257],
 }
 
+/// The right edge of the layer above one whose right edge is `x`: each layer's area is
+/// the same, `x * (f(next) - f(x)) = ZIGGURAT_AREA`.
+fn next_layer_edge(x: f64) -> f64 {
+    -libm::log(ZIGGURAT_AREA / x + libm::exp(-x))
+}
+
 /// The tables, computed once with libm (so the same bits everywhere).
 fn ziggurat_tables() -> &'static ZigguratTables {
     static TABLES: std::sync::OnceLock<ZigguratTables> = std::sync::OnceLock::new();
@@ -134,8 +140,7 @@ fn ziggurat_tables() -> &'static ZigguratTables {
         x[0] = v / libm::exp(-r);
         x[1] = r;
         for i in 2..256 {
-            // Each layer's area is v: x[i-1] * (f(x[i]) - f(x[i-1])) = v.
-            x[i] = -libm::log(v / x[i - 1] + libm::exp(-x[i - 1]));
+            x[i] = next_layer_edge(x[i - 1]);
         }
         x[256] = 0.0;
         let f = x.map(|edge| libm::exp(-edge));
@@ -185,7 +190,7 @@ mod tests {
             );
         }
         // The recurrence run once more lands on 0: r and v fit 256 layers.
-        let next = -libm::log(ZIGGURAT_AREA / t.x[255] + libm::exp(-t.x[255]));
+        let next = next_layer_edge(t.x[255]);
         assert!(next.abs() < 1e-12, "{next}");
     }
 
