@@ -168,7 +168,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Starts loading the queue's own fields into the cache (the first of an
-    /// area's four prefetch stages, [`crate::prefetch`]).
+    /// area's two prefetch stages, [`crate::prefetch`]).
     pub fn prefetch_fields(&self) {
         prefetch_line(&self.last);
         prefetch_line(&self.due);
@@ -194,37 +194,19 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Starts loading the next event, or the keys the next pop redistributes (the third
-    /// stage: [`EventQueue::prefetch_next`] loaded what this reads).
-    pub fn prefetch_event(&self) {
-        if let Some(&slot) = self.due.get(self.due_head) {
-            if let Some(event) = self.slab.get(slot as usize) {
-                prefetch_line(event);
-            }
-        } else if let Some(bucket) = self.lowest_bucket() {
-            // The keys the pop redistributes (a bucket this far down holds a few).
-            for key in self.buckets[bucket].iter().step_by(4).take(8) {
-                prefetch_line(key);
-            }
+    /// The earliest event, left in the queue. It takes `&mut self` because it may first
+    /// file the earliest keys in order, as the next pop would; that moves no event, so
+    /// pops and their order are the same with or without it. Nothing may then be
+    /// scheduled before the time it returns.
+    pub fn peek(&mut self) -> Option<(SimTime, &E)> {
+        if self.due_head == self.due.len() && !self.advance() {
+            return None;
         }
-    }
-
-    /// Starts loading the earliest event when the next pop must first redistribute a
-    /// bucket (the fourth stage: [`EventQueue::prefetch_event`] loaded its keys).
-    pub fn prefetch_earliest(&self) {
-        if self.due_head < self.due.len() {
-            return;
-        }
-        let Some(bucket) = self.lowest_bucket() else {
-            return;
-        };
-        let earliest = self.bucket_min[bucket];
-        let keys = &self.buckets[bucket];
-        if let Some(key) = keys.iter().take(32).find(|k| k.time == earliest)
-            && let Some(event) = self.slab.get(key.slot as usize)
-        {
-            prefetch_line(event);
-        }
+        let slot = self.due[self.due_head];
+        let event = self.slab[slot as usize]
+            .as_ref()
+            .expect("a queued slot holds its event");
+        Some((SimTime::from_nanos(self.last), event))
     }
 
     /// The time of the earliest event, if any.
@@ -266,69 +248,6 @@ impl<E> EventQueue<E> {
             0.0
         } else {
             self.pending_sum as f64 / self.popped as f64
-        }
-    }
-}
-
-/// The next few events of an [`EventQueue`], taken from it ahead of their turn, so a
-/// caller can prepare for them (an area prefetches the state of the homes it steps
-/// next, [`crate::prefetch`]).
-///
-/// The order stays exactly the queue's `(time, seq)` order. Every event in the window
-/// precedes every event still in the queue. One scheduled while the window holds
-/// events goes into the window if it falls before the latest time taken from the
-/// queue, behind the window's events at its own time (scheduled before it); otherwise
-/// into the queue, where it follows everything in the window and, at equal times,
-/// everything already queued, and never lies before the queue's last time.
-#[derive(Debug)]
-pub struct Lookahead<E> {
-    window: std::collections::VecDeque<(SimTime, E)>,
-    size: usize,
-    /// The time of the last event taken from the queue.
-    horizon: SimTime,
-}
-
-impl<E> Lookahead<E> {
-    /// A window of `size` events (at least one).
-    pub fn new(size: usize) -> Lookahead<E> {
-        let size = size.max(1);
-        Lookahead {
-            window: std::collections::VecDeque::with_capacity(size + 1),
-            size,
-            horizon: SimTime::ZERO,
-        }
-    }
-
-    /// Removes and returns the earliest event, first filling the window from `queue`;
-    /// `joined` sees each event as it enters the window.
-    pub fn next(
-        &mut self,
-        queue: &mut EventQueue<E>,
-        mut joined: impl FnMut(SimTime, &E),
-    ) -> Option<(SimTime, E)> {
-        while self.window.len() < self.size {
-            let Some((t, event)) = queue.pop() else { break };
-            joined(t, &event);
-            self.horizon = t;
-            self.window.push_back((t, event));
-        }
-        self.window.pop_front()
-    }
-
-    /// The event `k + 1` places after the one [`Lookahead::next`] returned last, as
-    /// things stand (a later schedule may come before it).
-    pub fn get(&self, k: usize) -> Option<&(SimTime, E)> {
-        self.window.get(k)
-    }
-
-    /// Schedules `event` at `time` (never before the last event returned); ties run in
-    /// scheduling order, as in the queue.
-    pub fn schedule(&mut self, queue: &mut EventQueue<E>, time: SimTime, event: E) {
-        if time < self.horizon {
-            let index = self.window.partition_point(|&(t, _)| t <= time);
-            self.window.insert(index, (time, event));
-        } else {
-            queue.push(time, event);
         }
     }
 }
@@ -495,6 +414,14 @@ mod tests {
                     queue.push(SimTime::from_nanos(at), seq);
                     reference.push(Reverse((at, seq)));
                     seq += 1;
+                } else if rng.next_u32() % 4 == 0 {
+                    // A peek shows what the next pop returns; nothing is scheduled before it after.
+                    let got = queue.peek().map(|(t, &id)| (t.as_nanos(), id));
+                    let want = reference.peek().map(|&Reverse(k)| k);
+                    assert_eq!(got, want, "seed {seed}");
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
                 } else {
                     let got = queue.pop().map(|(t, id)| (t.as_nanos(), id));
                     let want = reference.pop().map(|Reverse(k)| k);
@@ -586,40 +513,5 @@ mod tests {
             }
         }
         assert_eq!(w.finish(), XxHash64::oneshot(0, &stream));
-    }
-
-    /// A lookahead window gives exactly the queue's order, ties included: every event
-    /// popped reschedules itself 0-3 ns later (many ties), until the queues drain.
-    #[test]
-    fn lookahead_keeps_the_queue_order() {
-        use crate::rng::{StreamId, Streams};
-        use rand::Rng;
-        for (seed, size) in [(1, 1), (2, 4), (3, 32), (4, 200)] {
-            let mut rng = Streams::new(seed).rng(StreamId::named("lookahead-test"));
-            let mut reference: EventQueue<u32> = EventQueue::new();
-            let mut queue: EventQueue<u32> = EventQueue::new();
-            let mut ahead = Lookahead::new(size);
-            for id in 0..100 {
-                let at = SimTime::from_nanos(rng.next_u64() % 8);
-                reference.push(at, id);
-                queue.push(at, id);
-            }
-            let mut joined = 0;
-            let mut popped = 0;
-            while let Some(expected) = reference.pop() {
-                let got = ahead.next(&mut queue, |_, _| joined += 1);
-                assert_eq!(got, Some(expected), "seed {seed}, window {size}, pop {popped}");
-                popped += 1;
-                let (t, id) = expected;
-                if popped < 20_000 {
-                    let at = t + SimDuration::from_nanos(rng.next_u64() % 4);
-                    reference.push(at, id);
-                    ahead.schedule(&mut queue, at, id);
-                }
-            }
-            assert_eq!(ahead.next(&mut queue, |_, _| joined += 1), None);
-            assert_eq!(popped, 20_000 + 100 - 1);
-            assert!(joined > 0 && joined <= popped);
-        }
     }
 }

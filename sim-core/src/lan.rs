@@ -269,12 +269,6 @@ impl WeeklyRates {
         }
     }
 
-    /// Starts loading the rate [`next_arrival`] reads first for an arrival drawn at `now`.
-    pub fn prefetch_at(&self, calendar: &Calendar, now: SimTime) {
-        let in_week = nanos_into_week(calendar, now);
-        crate::prefetch::prefetch_line(&self.per_ns[(in_week / HOUR_NS) as usize]);
-    }
-
     /// Sessions per hour in each hour of the week (the inverse of [`WeeklyRates::new`]).
     pub fn per_hour(&self) -> impl Iterator<Item = f64> + '_ {
         self.per_ns.iter().map(|r| r * HOUR_NS as f64)

@@ -24,7 +24,7 @@
 //! - [`sim`]: the run: event dispatch, faults, LAN sessions, the outcome.
 //! - [`area`]: many homes sharing the distributor, the rule servers and the BR, with
 //!   capacity models and area-wide faults; one event loop over the homes' simulations.
-//! - [`prefetch`]: cache prefetch hints the area loop gives for the homes it steps next
+//! - [`prefetch`]: cache prefetch hints the area loop gives for the homes it runs next
 //!   (the one `unsafe` block).
 //! - [`trace`], [`outcome`]: what a run emits and what it produced.
 //! - [`device_log`]: the HGW log ring buffer in the device's own format.

@@ -506,17 +506,6 @@ pub struct NaptTable {
 }
 
 impl NaptTable {
-    /// Starts loading the mappings the earliest timers name (after [`NaptTable::prefetch_next`]).
-    pub fn prefetch_timed_entries(&self) {
-        for queue in &self.expiry.classes {
-            if let Some(&(_, slot, _)) = queue.front()
-                && let Some(entry) = self.entries.get(slot as usize)
-            {
-                crate::prefetch::prefetch_line(entry);
-            }
-        }
-    }
-
     /// Starts loading the earliest idle timers, which every packet's expiry check reads,
     /// and the latest, behind which a new one goes ([`crate::prefetch`]).
     pub fn prefetch_next(&self) {

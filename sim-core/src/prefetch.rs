@@ -1,13 +1,13 @@
 //! Cache prefetch hints, for an area's event loop.
 //!
-//! An area steps thousands of homes in turn, one event each, and each home's
-//! state (its queue, its LAN clients' streams, its NAPT table) has left the
-//! cache since its last event: a step costs some tens of memory misses, one
-//! after the other. The area knows which homes come next a few steps ahead,
-//! so it asks the CPU to start loading their state early (docs/area.md,
-//! "Speed"). A prefetch changes no value the program reads: it only moves
-//! data into the cache and never faults. The area snapshots, recorded before
-//! the area prefetched anything, still match byte for byte.
+//! An area runs thousands of homes in turn, each for a window of its LAN's
+//! events, and each home's state (its queue, its LAN clients' streams, its
+//! NAPT table) has left the cache since its last window: its first events
+//! cost some tens of memory misses, one after the other. The area runs the
+//! homes in index order, so it asks the CPU to start loading the state of the
+//! homes a few places on while one runs (docs/area.md, "Speed"). A prefetch
+//! changes no value the program reads: it only moves data into the cache and
+//! never faults.
 
 /// Asks the CPU to start loading the cache line that holds `value`.
 #[inline]

@@ -120,6 +120,84 @@ fn an_aftr_refuses_sessions_beyond_its_table_and_a_br_beyond_its_rate() {
     assert!(br.refusals > 0, "one new session a second: {br:?}");
 }
 
+/// Home 0's trace as an observer sees it.
+#[derive(Default)]
+struct Recorded(Vec<(sim_core::time::SimTime, sim_core::trace::TraceEvent)>);
+
+impl sim_core::engine::Observer<sim_core::trace::TraceEvent> for Recorded {
+    fn observe(&mut self, at: sim_core::time::SimTime, event: &sim_core::trace::TraceEvent) {
+        self.0.push((at, event.clone()));
+    }
+}
+
+/// An area runs its homes' LAN events ahead of each other, a window at a time, with the
+/// BR's asks played in order after each window (and the whole run made again in order
+/// when a BR would have refused one). Every outcome, statistic and trace must be exactly
+/// what running every event in the area's order gives: areas whose homes' bring-ups,
+/// fetches and downloads meet the shared servers' limits while their LANs are busy, on
+/// MAP-E and DS-Lite, with BR refusals (the fallback) and without.
+#[test]
+fn running_homes_ahead_gives_exactly_the_in_order_outcome_and_trace() {
+    let busy = HOME.replace(
+        "phone: { count: 1 }",
+        "phone: { count: 1 }\n  telework-pc: { count: 1 }",
+    );
+    let mixed = "  templates:\n    - name: hgw\n      weight: 3\n    - name: router\n      gateway: { model: retail-router }\n    - name: ds-lite\n      line: { vne: transix, hgw_rental: false }\n      gateway: { model: retail-router }\n";
+    let cases = [
+        // Power cut with a restore spread, rule server and BR outage at the same moments.
+        format!(
+            "{busy}area:\n  homes: 60\n{mixed}  rule_server: {{ rate: 5, burst: 5 }}\n  faults:\n    - at: 1h\n      area_power_cut: {{ duration: 5m, restore_spread: 2m }}\n    - at: 1h\n      br_outage: {{ duration: 3m }}\n    - at: 1h5m\n      rule_server_rate_limit: {{ rate: 1, burst: 1, duration: 10m }}\n"
+        ),
+        // A rollout through a saturated distributor.
+        format!(
+            "{busy}area:\n  homes: 80\n  distributor: {{ max_concurrent: 2, bandwidth: 20Mbit/s, max_queue: 5 }}\n  faults:\n    - at: 1h30m\n      bundle_rollout: {{ window: 2m }}\n    - at: 1h31m\n      distributor_saturation: {{ max_concurrent: 1, duration: 5m }}\n"
+        ),
+        // A BR whose setup rate binds once its burst is spent, some windows into the run: run
+        // ahead, it would grant opens it refuses in order.
+        format!("{busy}area:\n  homes: 20\n  br: {{ rate: 1, burst: 2000 }}\n"),
+        // An AFTR whose table fills.
+        format!(
+            "{}area:\n  homes: 10\n  br: {{ max_sessions: 40 }}\n",
+            busy.replace("vne: v6plus", "vne: transix")
+        ),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        for seed in [1, 7] {
+            let mut scenario = load(text).scenario;
+            scenario.seed = seed;
+            let mut in_order = Recorded::default();
+            let (want, want_stats) = sim_core::area::run_in_order(&scenario, &mut in_order).expect("runs");
+            assert!(!in_order.0.is_empty());
+            // The first two cases run ahead to their end; the last two refuse at their BR, so
+            // running ahead stops and the run is made again in order (its observer skipping
+            // what it had been given before).
+            let mut ahead = Recorded::default();
+            let only_ahead = sim_core::area::run_ahead_only(&scenario, &mut ahead).expect("runs");
+            assert_eq!(only_ahead.is_some(), i < 2, "case {i}, seed {seed}");
+            let mut ahead = Recorded::default();
+            let (got, got_stats) = sim_core::area::run(&scenario, &mut ahead).expect("runs");
+            assert_eq!(got, want, "case {i}, seed {seed}");
+            assert_eq!(
+                (got_stats.events, got_stats.sessions, got_stats.peak_pending),
+                (want_stats.events, want_stats.sessions, want_stats.peak_pending),
+                "case {i}, seed {seed}"
+            );
+            assert!(
+                ahead.0 == in_order.0,
+                "case {i}, seed {seed}: home 0's trace differs"
+            );
+            let refused = got
+                .area
+                .as_ref()
+                .expect("area")
+                .brs
+                .values()
+                .any(|b| b.refusals > 0);
+            assert_eq!(refused, i >= 2, "case {i}, seed {seed}");
+        }
+    }
+}
+
 #[test]
 fn a_saturated_distributor_queues_a_rollout_and_homes_time_out() {
     let text = format!(

@@ -25,7 +25,10 @@ pub mod servers;
 use rand::Rng;
 
 use crate::Outcome;
-use crate::engine::{DigestWriter, EventQueue, Lookahead, Observer};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::engine::{DigestWriter, Observer};
 use crate::mape::Ipv6Prefix;
 use crate::rng::{SimRng, StreamId, Streams, unit};
 use crate::scenario::{FaultKind, FaultSpec, FaultTiming, GatewayModel, Scenario};
@@ -350,22 +353,47 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// The area queue's events.
+/// The area's own events (its server faults), in the order they are filed: each fault's
+/// begin, then its end.
 #[derive(Clone, Copy, Debug)]
 enum AreaEvent {
-    /// Step this home through its events at this time.
-    Home(u32),
     FaultBegin(u32),
     FaultEnd(u32),
 }
 
-/// How many area steps are taken from the queue ahead of the one that runs, and how
-/// many steps before its turn a home gets the second, third and fourth prefetch stage
-/// ([`crate::prefetch`]; chosen by measurement, BENCHMARKS.md "Areas").
-const LOOKAHEAD: usize = 32;
-const PREFETCH_NEXT_AT: usize = 12;
-const PREFETCH_EVENT_AT: usize = 5;
-const PREFETCH_EARLIEST_AT: usize = 2;
+/// How an area orders its homes' events.
+///
+/// The area's order is time, then the area's own events, then home by index, then each
+/// home's own order. Only the shared servers can tell two orders apart, and a home's LAN
+/// events (sessions, load samples) ask none but the BR. So [`Stepping::RunAhead`] runs
+/// each home's LAN events a window at a time, one home after another while its state is in
+/// the cache, and logs its BR asks; its other events (power, boot, fetches, leases,
+/// hazards, faults) wait in a queue and run in the area's order. At the window's end the
+/// BR log is played in the area's order: the BRs end exactly as if asked at each step,
+/// unless an open granted ahead would have been refused. Then the run is made again
+/// [`Stepping::InOrder`], every event in the area's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stepping {
+    RunAhead,
+    InOrder,
+}
+
+/// How much simulated time a home's LAN events run ahead of the other homes' (chosen by
+/// measurement, BENCHMARKS.md "Areas"): long enough that a home runs a few events each
+/// time its state is loaded; the BR log holds the window's IPv4 sessions.
+const RUN_AHEAD_WINDOW: SimDuration = SimDuration::from_secs(600);
+const _: () = assert!(RUN_AHEAD_WINDOW.as_nanos() <= servers::BR_LOG_MAX_WINDOW.as_nanos());
+
+/// Why a run-ahead area run stopped before its end.
+enum Stop {
+    /// A BR would have refused an open granted ahead, or a home's run failed (the in-order
+    /// run finds which home's failure comes first). Home 0's observer has seen `delivered`
+    /// events, all of which the in-order run makes again.
+    Again {
+        delivered: u64,
+    },
+    Error(RunError),
+}
 
 /// Runs an area scenario to its end: the outcome (home 0's, with the `area` block) and the
 /// engine's counters over all homes. `observer` sees home 0's trace.
@@ -379,7 +407,133 @@ pub fn run(
         return Ok((sim.outcome(), sim.engine_stats()));
     };
     let plans = plan_homes(scenario, area);
-    let mut sims: Vec<Simulation<'_>> = plans
+    match run_homes(scenario, area, &plans, observer, Stepping::RunAhead) {
+        Ok(done) => Ok(done),
+        Err(Stop::Error(e)) => Err(e),
+        Err(Stop::Again { delivered }) => {
+            let mut rest = SkipFirst {
+                skip: delivered,
+                inner: observer,
+            };
+            run_in_order(scenario, &mut rest)
+        }
+    }
+}
+
+/// An area run with every event in the area's order, none run ahead: what [`run`] must
+/// equal, for tests (`run` falls back to it by itself when it has to).
+#[doc(hidden)]
+pub fn run_in_order(
+    scenario: &Scenario,
+    observer: &mut dyn Observer<TraceEvent>,
+) -> Result<(Outcome, EngineStats), RunError> {
+    let area = scenario.area.as_deref().expect("an area scenario");
+    let plans = plan_homes(scenario, area);
+    run_homes(scenario, area, &plans, observer, Stepping::InOrder).map_err(|stop| match stop {
+        Stop::Error(e) => e,
+        Stop::Again { .. } => unreachable!("an in-order run is never made again"),
+    })
+}
+
+/// An area run with the homes' LAN events run ahead, never made again in order: `None`
+/// where [`run`] would have to (for tests: that `run` takes the same path).
+#[doc(hidden)]
+pub fn run_ahead_only(
+    scenario: &Scenario,
+    observer: &mut dyn Observer<TraceEvent>,
+) -> Result<Option<(Outcome, EngineStats)>, RunError> {
+    let area = scenario.area.as_deref().expect("an area scenario");
+    let plans = plan_homes(scenario, area);
+    match run_homes(scenario, area, &plans, observer, Stepping::RunAhead) {
+        Ok(done) => Ok(Some(done)),
+        Err(Stop::Again { .. }) => Ok(None),
+        Err(Stop::Error(e)) => Err(e),
+    }
+}
+
+/// The homes of an area in motion, with the servers they share.
+struct Homes<'s> {
+    sims: Vec<Simulation<'s>>,
+    /// When each home was hit, apart from its plan: read at every step.
+    hits: Vec<Option<(SimTime, SimTime)>>,
+    recovery: Vec<Recovery>,
+    /// Each home's next event time as last seen (`None`: none left), so a window visits only
+    /// the homes with something to do.
+    wake: Vec<Option<SimTime>>,
+    /// With the home being stepped while it is stepped.
+    servers: Option<Box<AreaServers>>,
+}
+
+impl Homes<'_> {
+    /// Runs home `h`'s events at `at` (with `lan_only`, only until one that is not its LAN's
+    /// own), then notes its recovery if every event at `at` is done; whether they are.
+    fn step(
+        &mut self,
+        h: usize,
+        at: SimTime,
+        lan_only: bool,
+        observer: &mut dyn Observer<TraceEvent>,
+    ) -> Result<bool, RunError> {
+        let sim = &mut self.sims[h];
+        let mut servers = self.servers.take().expect("the servers are home");
+        servers.lend_to(h as u32, lan_only);
+        sim.lend_servers(servers);
+        let stepped = if h == 0 {
+            sim.run_events_at(at, observer, lan_only)
+        } else {
+            sim.run_events_at(at, &mut NoObserver, lan_only)
+        };
+        self.servers = sim.return_servers();
+        let done = stepped?;
+        if done
+            && let Some((from, _)) = self.hits[h]
+            && at >= from
+        {
+            let (v6, v4) = sim.families_up();
+            let r = &mut self.recovery[h];
+            for (f, up) in [v6, v4].into_iter().enumerate() {
+                if !up {
+                    r.down[f] = true;
+                } else if r.down[f] && r.restored[f].is_none() {
+                    r.restored[f] = Some(at);
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Runs home `h`'s LAN events before `until`, up to its first other event: that event's
+    /// time, when there is one before `until`.
+    fn run_lan_ahead(
+        &mut self,
+        h: usize,
+        until: SimTime,
+        observer: &mut dyn Observer<TraceEvent>,
+    ) -> Result<Option<SimTime>, RunError> {
+        loop {
+            let next = self.sims[h].next_event();
+            self.wake[h] = next.map(|(t, _)| t);
+            match next {
+                Some((t, lan_own)) if t < until => {
+                    if !lan_own || !self.step(h, t, true, observer)? {
+                        return Ok(Some(t));
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+}
+
+fn run_homes(
+    scenario: &Scenario,
+    area: &AreaSpec,
+    plans: &[HomePlan],
+    observer: &mut dyn Observer<TraceEvent>,
+    stepping: Stepping,
+) -> Result<(Outcome, EngineStats), Stop> {
+    let run_ahead = stepping == Stepping::RunAhead;
+    let sims: Vec<Simulation<'_>> = plans
         .iter()
         .enumerate()
         .map(|(h, p)| {
@@ -390,22 +544,25 @@ pub fn run(
             sim
         })
         .collect();
-    let mut recovery = vec![Recovery::default(); plans.len()];
-    // When each home was hit, apart from its plan (a scenario each): read at every step.
-    let hits: Vec<Option<(SimTime, SimTime)>> = plans.iter().map(|p| p.hit).collect();
     let end = SimTime::ZERO + scenario.duration;
-    let mut servers = Some(Box::new(AreaServers {
-        distributor: SharedDistributor::new(area.distributor),
-        rule_servers: crate::mape::vne_presets()
-            .iter()
-            .map(|p| (p.name, RuleServerLimiter::new(area.rule_server)))
-            .collect(),
-        brs: crate::mape::vne_presets()
-            .iter()
-            .map(|p| (p.name, SharedBr::new(area.br.capacity_for(&p.mechanism))))
-            .collect(),
-    }));
-    let mut queue: EventQueue<AreaEvent> = EventQueue::new();
+    let mut homes = Homes {
+        wake: sims.iter().map(|s| s.next_event_time()).collect(),
+        sims,
+        hits: plans.iter().map(|p| p.hit).collect(),
+        recovery: vec![Recovery::default(); plans.len()],
+        servers: Some(Box::new(AreaServers::new(
+            SharedDistributor::new(area.distributor),
+            crate::mape::vne_presets()
+                .iter()
+                .map(|p| (p.name, RuleServerLimiter::new(area.rule_server)))
+                .collect(),
+            crate::mape::vne_presets()
+                .iter()
+                .map(|p| (p.name, SharedBr::new(area.br.capacity_for(&p.mechanism))))
+                .collect(),
+        ))),
+    };
+    let mut faults: Vec<(SimTime, AreaEvent)> = Vec::new();
     for (j, fault) in area.faults.iter().enumerate() {
         let at_servers = matches!(
             fault.kind,
@@ -414,91 +571,114 @@ pub fn run(
                 | AreaFaultKind::BrOutage { .. }
         );
         if at_servers {
-            queue.push(fault.at, AreaEvent::FaultBegin(j as u32));
+            faults.push((fault.at, AreaEvent::FaultBegin(j as u32)));
             if let Some(d) = fault.kind.server_duration() {
-                queue.push(fault.at + d, AreaEvent::FaultEnd(j as u32));
+                faults.push((fault.at + d, AreaEvent::FaultEnd(j as u32)));
             }
         }
     }
-    for (h, sim) in sims.iter().enumerate() {
-        // Every home has its power-on pending at time zero.
-        let first = sim.next_event_time().unwrap_or(SimTime::ZERO);
-        queue.push(first, AreaEvent::Home(h as u32));
+    // Stable: faults at one time keep their filing order.
+    faults.sort_by_key(|&(at, _)| at);
+    let mut next_fault = 0;
+    // Homes waiting to run events in the area's order, earliest (time, home) first. In
+    // order, every home with an event left; running ahead, the homes waiting at an event
+    // that is not their LAN's own.
+    let mut due: BinaryHeap<Reverse<(SimTime, u32)>> = BinaryHeap::new();
+    if !run_ahead {
+        for (h, wake) in homes.wake.iter().enumerate() {
+            if let Some(t) = wake {
+                due.push(Reverse((*t, h as u32)));
+            }
+        }
     }
-    // The next steps, in order, ahead of the queue ([`Lookahead`]): their homes'
-    // state is fetched into the cache while earlier steps run.
-    let mut ahead = Lookahead::new(LOOKAHEAD);
+    // Running ahead, home 0's trace is held until its window's BR log has played.
+    let mut held = HeldTrace::default();
+    let mut delivered = 0u64;
+    let mut window_start = SimTime::ZERO;
     loop {
-        let joined = |_: SimTime, event: &AreaEvent| {
-            if let &AreaEvent::Home(h) = event {
-                sims[h as usize].prefetch_fields();
-                crate::prefetch::prefetch_line(&hits[h as usize]);
+        let servers = homes.servers.as_deref_mut().expect("the servers are home");
+        while let Some(&(at, event)) = faults.get(next_fault)
+            && at <= window_start
+        {
+            match event {
+                AreaEvent::FaultBegin(j) => fault_begin(servers, at, &area.faults[j as usize].kind),
+                AreaEvent::FaultEnd(j) => fault_end(servers, at, area, &area.faults[j as usize].kind),
             }
-        };
-        let Some((t, event)) = ahead.next(&mut queue, joined) else {
-            break;
-        };
-        if let Some(&(_, AreaEvent::Home(h))) = ahead.get(PREFETCH_NEXT_AT) {
-            sims[h as usize].prefetch_next();
+            next_fault += 1;
         }
-        if let Some(&(at, AreaEvent::Home(h))) = ahead.get(PREFETCH_EVENT_AT) {
-            sims[h as usize].prefetch_event(at);
+        // Past the end, or the next area event.
+        let mut window_end = end + SimDuration::from_nanos(1);
+        if let Some(&(at, _)) = faults.get(next_fault) {
+            window_end = window_end.min(at);
         }
-        if let Some(&(_, AreaEvent::Home(h))) = ahead.get(PREFETCH_EARLIEST_AT) {
-            sims[h as usize].prefetch_earliest();
-        }
-        if t > end {
-            break;
-        }
-        match event {
-            AreaEvent::Home(h) => {
-                let sim = &mut sims[h as usize];
-                sim.lend_servers(servers.take().expect("the servers are home"));
-                let stepped = if h == 0 {
-                    sim.run_events_until(t, observer)
-                } else {
-                    sim.run_events_until(t, &mut NoObserver)
-                };
-                servers = sim.return_servers();
-                stepped?;
-                if let Some((from, _)) = hits[h as usize]
-                    && t >= from
+        let home_zero: &mut dyn Observer<TraceEvent> = if run_ahead { &mut held } else { &mut *observer };
+        if run_ahead {
+            window_end = window_end.min(window_start + RUN_AHEAD_WINDOW);
+            servers.log_br(window_start);
+            for h in 0..homes.sims.len() {
+                // The homes a few places on start loading while this one runs (two of the
+                // stages of [`crate::prefetch`]; 0.9 of the time, BENCHMARKS.md "Areas").
+                if let Some(later) = homes.sims.get(h + 4) {
+                    later.prefetch_fields();
+                }
+                if let Some(later) = homes.sims.get(h + 2) {
+                    later.prefetch_next();
+                }
+                if homes.wake[h].is_some_and(|t| t < window_end)
+                    && let Some(t) = homes
+                        .run_lan_ahead(h, window_end, home_zero)
+                        .map_err(|_| Stop::Again { delivered })?
                 {
-                    let (v6, v4) = sim.families_up();
-                    let r = &mut recovery[h as usize];
-                    for (f, up) in [v6, v4].into_iter().enumerate() {
-                        if !up {
-                            r.down[f] = true;
-                        } else if r.down[f] && r.restored[f].is_none() {
-                            r.restored[f] = Some(t);
-                        }
-                    }
+                    due.push(Reverse((t, h as u32)));
                 }
-                if let Some(next) = sim.next_event_time() {
-                    ahead.schedule(&mut queue, next, AreaEvent::Home(h));
-                }
-            }
-            AreaEvent::FaultBegin(j) => {
-                let s = servers.as_deref_mut().expect("the servers are home");
-                fault_begin(s, t, &area.faults[j as usize].kind);
-            }
-            AreaEvent::FaultEnd(j) => {
-                let s = servers.as_deref_mut().expect("the servers are home");
-                fault_end(s, t, area, &area.faults[j as usize].kind);
             }
         }
+        while let Some(&Reverse((t, h))) = due.peek()
+            && t < window_end
+        {
+            due.pop();
+            let h = h as usize;
+            let stepped = homes.step(h, t, false, home_zero);
+            if run_ahead {
+                stepped.map_err(|_| Stop::Again { delivered })?;
+                if let Some(t) = homes
+                    .run_lan_ahead(h, window_end, home_zero)
+                    .map_err(|_| Stop::Again { delivered })?
+                {
+                    due.push(Reverse((t, h as u32)));
+                }
+            } else {
+                stepped.map_err(Stop::Error)?;
+                if let Some(next) = homes.sims[h].next_event_time() {
+                    due.push(Reverse((next, h as u32)));
+                }
+            }
+        }
+        if run_ahead {
+            let servers = homes.servers.as_deref_mut().expect("the servers are home");
+            servers.play_br_log().map_err(|_| Stop::Again { delivered })?;
+            for (at, event) in held.events.drain(..) {
+                observer.observe(at, &event);
+                delivered += 1;
+            }
+        }
+        if window_end > end {
+            break;
+        }
+        window_start = window_end;
     }
-    let servers = servers.expect("the servers are home");
+    let servers = homes.servers.take().expect("the servers are home");
     let mut collector = outcome::Collector::new(area);
     let mut engine = EngineStats::default();
     let mut digest = DigestWriter::default();
     let mut home_zero = None;
-    for (h, sim) in sims.iter_mut().enumerate() {
-        if h == 0 {
-            sim.run_until(end, observer)?;
+    for (h, sim) in homes.sims.iter_mut().enumerate() {
+        let finished = if h == 0 {
+            sim.run_until(end, observer)
         } else {
-            sim.run_until(end, &mut NoObserver)?;
-        }
+            sim.run_until(end, &mut NoObserver)
+        };
+        finished.map_err(Stop::Error)?;
         let stats = sim.engine_stats();
         engine.events += stats.events;
         // The homes' own queues added up: peaks (at most what was pending at once) and means
@@ -509,7 +689,7 @@ pub fn run(
         digest.u64(h as u64);
         digest.u64(sim.digest_value());
         let o = sim.outcome();
-        collector.add(plans[h].template, plans[h].hit, recovery[h], &o);
+        collector.add(plans[h].template, plans[h].hit, homes.recovery[h], &o);
         if h == 0 {
             home_zero = Some(o);
         }
@@ -517,6 +697,34 @@ pub fn run(
     let mut outcome = home_zero.expect("an area has at least one home");
     outcome.area = Some(collector.finish(&servers, engine.events, format!("{:016x}", digest.finish())));
     Ok((outcome, engine))
+}
+
+/// Home 0's trace events of a run-ahead window, held until its BR log has played.
+#[derive(Default)]
+struct HeldTrace {
+    events: Vec<(SimTime, TraceEvent)>,
+}
+
+impl Observer<TraceEvent> for HeldTrace {
+    fn observe(&mut self, at: SimTime, event: &TraceEvent) {
+        self.events.push((at, event.clone()));
+    }
+}
+
+/// Passes on all but the first `skip` events (those a run made again has delivered before).
+struct SkipFirst<'o> {
+    skip: u64,
+    inner: &'o mut dyn Observer<TraceEvent>,
+}
+
+impl Observer<TraceEvent> for SkipFirst<'_> {
+    fn observe(&mut self, at: SimTime, event: &TraceEvent) {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else {
+            self.inner.observe(at, event);
+        }
+    }
 }
 
 fn fault_begin(s: &mut AreaServers, at: SimTime, kind: &AreaFaultKind) {

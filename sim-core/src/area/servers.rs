@@ -342,10 +342,95 @@ pub struct AreaServers {
     pub rule_servers: BTreeMap<&'static str, RuleServerLimiter>,
     /// One BR or AFTR per VNE, by preset name.
     pub brs: BTreeMap<&'static str, SharedBr>,
+    /// While the area runs homes' LAN events ahead of each other (`logging`): the BR's
+    /// opens and closes, kept to be played to the BRs in the area's order.
+    br_log: BrLog,
+    /// The home the servers are lent to, and whether only its LAN's own events run
+    /// (then it may ask the BR and nothing else).
+    home: u32,
+    lan_only: bool,
 }
 
+/// The BR opens and closes of homes run ahead of each other, in the order they were
+/// made, for [`AreaServers::play_br_log`]. Each is one `u64`, from the top: its time from
+/// the window's start, its home, its VNE's BR (by place in the map) and whether it opens.
+/// A stable sort on the first two gives the area's order (time, then home, then the
+/// home's own order, which is the order it was logged in).
+#[derive(Clone, Debug, Default)]
+struct BrLog {
+    logging: bool,
+    window_start: SimTime,
+    ops: Vec<u64>,
+}
+
+const BR_OP_OPEN_BITS: u32 = 1;
+const BR_OP_VNE_BITS: u32 = 2;
+const BR_OP_HOME_BITS: u32 = 20;
+const BR_OP_LOW_BITS: u32 = BR_OP_OPEN_BITS + BR_OP_VNE_BITS;
+const BR_OP_TIME_SHIFT: u32 = BR_OP_LOW_BITS + BR_OP_HOME_BITS;
+
+/// The longest window a BR log can hold: its ops' times from the start fill the rest of
+/// the `u64` (2^41 ns, about 36 minutes).
+pub const BR_LOG_MAX_WINDOW: SimDuration = SimDuration::from_nanos(1 << (u64::BITS - BR_OP_TIME_SHIFT));
+
+const _: () = assert!(crate::area::MAX_HOMES <= 1 << BR_OP_HOME_BITS);
+
+/// The BR log asked for more than the BR would have given: one of the opens it granted
+/// ahead would have been refused (its setup rate spent or its table full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrWouldRefuse;
+
 impl AreaServers {
+    pub fn new(
+        distributor: SharedDistributor,
+        rule_servers: BTreeMap<&'static str, RuleServerLimiter>,
+        brs: BTreeMap<&'static str, SharedBr>,
+    ) -> AreaServers {
+        AreaServers {
+            distributor,
+            rule_servers,
+            brs,
+            br_log: BrLog::default(),
+            home: 0,
+            lan_only: false,
+        }
+    }
+
+    /// From now on, until `window_start` + [`BR_LOG_MAX_WINDOW`] at most, the BR's opens
+    /// are granted and logged, to be checked and played in order by [`Self::play_br_log`];
+    /// off again once it has played.
+    pub fn log_br(&mut self, window_start: SimTime) {
+        assert!(
+            self.brs.len() <= 1 << BR_OP_VNE_BITS,
+            "a BR log names at most four BRs"
+        );
+        self.br_log.logging = true;
+        self.br_log.window_start = window_start;
+    }
+
+    /// Lends the servers to `home`; with `lan_only`, only the BR may be asked.
+    pub fn lend_to(&mut self, home: u32, lan_only: bool) {
+        self.home = home;
+        self.lan_only = lan_only;
+    }
+
+    /// The distributor (never asked by a home's LAN events).
+    pub fn distributor(&mut self) -> &mut SharedDistributor {
+        assert!(
+            !self.lan_only,
+            "home {}: a LAN event asked the distributor",
+            self.home
+        );
+        &mut self.distributor
+    }
+
+    /// `vne`'s rule server (never asked by a home's LAN events).
     pub fn rule_server(&mut self, vne: &'static str) -> Option<&mut RuleServerLimiter> {
+        assert!(
+            !self.lan_only,
+            "home {}: a LAN event asked the rule server",
+            self.home
+        );
         self.rule_servers.get_mut(vne)
     }
 
@@ -354,15 +439,67 @@ impl AreaServers {
     }
 
     /// Whether `vne`'s BR carries a new IPv4 session at `now` (an unknown VNE's always does).
-    pub fn br_open(&mut self, vne: &str, now: SimTime) -> bool {
+    /// While logging, the BR is not asked yet: the open is granted and logged.
+    pub fn br_open(&mut self, vne: &'static str, now: SimTime) -> bool {
+        if self.br_log.logging {
+            self.log_br_op(vne, now, true);
+            return true;
+        }
         self.brs.get_mut(vne).is_none_or(|b| b.open(now))
     }
 
     /// An IPv4 session `vne`'s BR carried ended.
-    pub fn br_close(&mut self, vne: &str) {
+    pub fn br_close(&mut self, vne: &'static str, now: SimTime) {
+        if self.br_log.logging {
+            self.log_br_op(vne, now, false);
+            return;
+        }
         if let Some(b) = self.brs.get_mut(vne) {
             b.close();
         }
+    }
+
+    fn log_br_op(&mut self, vne: &'static str, at: SimTime, open: bool) {
+        // An unknown VNE's BR carries everything and keeps no count.
+        let Some(br) = self.brs.keys().position(|name| *name == vne) else {
+            return;
+        };
+        let log = &mut self.br_log;
+        let offset = at.since(log.window_start);
+        assert!(offset < BR_LOG_MAX_WINDOW, "a BR op past its log's window");
+        log.ops.push(
+            (offset.as_nanos() << BR_OP_TIME_SHIFT)
+                | (u64::from(self.home) << BR_OP_LOW_BITS)
+                | ((br as u64) << BR_OP_OPEN_BITS)
+                | u64::from(open),
+        );
+    }
+
+    /// Plays the logged opens and closes to the BRs in the area's order (time, then home,
+    /// then each home's own order) and stops logging. The BRs end as if they had been
+    /// asked at each step, provided every open granted ahead is one they would have
+    /// carried: else [`BrWouldRefuse`], and the run must be made again in order.
+    pub fn play_br_log(&mut self) -> Result<(), BrWouldRefuse> {
+        let log = &mut self.br_log;
+        log.logging = false;
+        // Stable: one home's ops at one time keep the order they were made in.
+        log.ops.sort_by_key(|op| op >> BR_OP_LOW_BITS);
+        let mut brs: Vec<&mut SharedBr> = self.brs.values_mut().collect();
+        let mut played = Ok(());
+        for &op in &log.ops {
+            let br = &mut brs[((op >> BR_OP_OPEN_BITS) & ((1 << BR_OP_VNE_BITS) - 1)) as usize];
+            if op & 1 == 1 {
+                let at = log.window_start + SimDuration::from_nanos(op >> BR_OP_TIME_SHIFT);
+                if !br.open(at) {
+                    played = Err(BrWouldRefuse);
+                    break;
+                }
+            } else {
+                br.close();
+            }
+        }
+        log.ops.clear();
+        played
     }
 }
 
@@ -479,5 +616,76 @@ mod tests {
         assert_eq!(r.stats.refusals, 3);
         // After a quiet second the burst is back.
         assert_eq!((0..4).filter(|_| r.admit(at(2))).count(), 3);
+    }
+
+    /// Opens and closes logged out of the area's order (a window runs one home after
+    /// another) play to the BR in the area's order: time, then home, then the home's own
+    /// order. Here home 0's close and home 1's open fall at the same instant; home 0's comes
+    /// first, so the BR never holds two sessions.
+    #[test]
+    fn a_played_br_log_is_the_br_asked_in_the_areas_order() {
+        let capacity = |max_sessions| BrCapacity {
+            max_sessions,
+            setup: RuleServerCapacity {
+                rate_per_second: 10,
+                burst: 10,
+            },
+        };
+        let servers = |max_sessions| {
+            AreaServers::new(
+                SharedDistributor::new(DistributorCapacity::default()),
+                BTreeMap::new(),
+                [("v6plus", SharedBr::new(capacity(max_sessions)))].into(),
+            )
+        };
+        let log_out_of_order = |s: &mut AreaServers| {
+            s.log_br(SimTime::ZERO);
+            s.lend_to(1, true);
+            assert!(s.br_open("v6plus", at(1)), "granted while logging");
+            s.lend_to(0, true);
+            assert!(s.br_open("v6plus", at(0)));
+            s.br_close("v6plus", at(1));
+        };
+        let mut played = servers(None);
+        log_out_of_order(&mut played);
+        assert_eq!(
+            played.brs["v6plus"].stats,
+            BrStats::default(),
+            "nothing asked yet"
+        );
+        assert_eq!(played.play_br_log(), Ok(()));
+        let mut asked = SharedBr::new(capacity(None));
+        assert!(asked.open(at(0)));
+        asked.close();
+        assert!(asked.open(at(1)));
+        assert_eq!(played.brs["v6plus"].stats, asked.stats);
+        assert_eq!(played.brs["v6plus"].stats.peak_sessions, 1);
+        // Played, the log is off: the BR is asked at once again.
+        assert!(played.br_open("v6plus", at(2)));
+        assert_eq!(played.brs["v6plus"].stats.sessions, 3);
+
+        // A table of one: in the area's order the open at 1 s comes after the close, so it
+        // fits; an open that would not fit is reported.
+        let mut one = servers(Some(1));
+        log_out_of_order(&mut one);
+        assert_eq!(one.play_br_log(), Ok(()));
+        let mut full = servers(Some(1));
+        full.log_br(SimTime::ZERO);
+        full.lend_to(3, true);
+        assert!(full.br_open("v6plus", at(0)));
+        assert!(full.br_open("v6plus", at(0)), "granted while logging");
+        assert_eq!(full.play_br_log(), Err(BrWouldRefuse));
+    }
+
+    #[test]
+    #[should_panic(expected = "a LAN event asked the rule server")]
+    fn a_lan_event_may_ask_only_the_br() {
+        let mut s = AreaServers::new(
+            SharedDistributor::new(DistributorCapacity::default()),
+            BTreeMap::new(),
+            BTreeMap::new(),
+        );
+        s.lend_to(2, true);
+        let _ = s.rule_server("v6plus");
     }
 }

@@ -286,7 +286,7 @@ impl Simulation<'_> {
         // shared distributor's queue and bandwidth.
         let admission = match (&mut self.shared, &behaviour) {
             (Some(shared), ServerBehaviour::Respond { status: 200, .. }) => {
-                Some(shared.distributor.admit(self.now, h.bundle_bytes))
+                Some(shared.distributor().admit(self.now, h.bundle_bytes))
             }
             _ => None,
         };
@@ -326,7 +326,7 @@ impl Simulation<'_> {
             report.elapsed = report.elapsed.max(floor);
         }
         if let Some(shared) = &mut self.shared {
-            shared.distributor.finish(self.now, self.now + report.elapsed);
+            shared.distributor().finish(self.now, self.now + report.elapsed);
         }
         self.capture_fetch(LinkId::Distributor, &report, path.one_way_latency);
         self.fetch_done_later(FetchTarget::Distributor, report);

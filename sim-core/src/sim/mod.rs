@@ -535,8 +535,62 @@ impl<'s> Simulation<'s> {
         Ok(())
     }
 
+    /// The time of this home's next event within its run, and whether that event is its
+    /// LAN's own: a session's start or end, or a load sample. Those ask no shared server
+    /// but the BR, so an area may run them ahead of other homes' events
+    /// ([`crate::area`]). Takes `&mut self` to look at the event ([`EventQueue::peek`]).
+    pub fn next_event(&mut self) -> Option<(SimTime, bool)> {
+        let end = self.end;
+        let (at, event) = self.queue.peek().filter(|&(t, _)| t <= end)?;
+        let lan_own = matches!(
+            event,
+            Event::SessionStart { .. } | Event::SessionEnd(_) | Event::LoadSample
+        );
+        Some((at, lan_own))
+    }
+
+    /// Processes this home's events at `at`, its next event's time, in order; with
+    /// `lan_only`, stops before the first that is not its LAN's own. Whether every event
+    /// at `at` is done (the clock is then at `at`, as [`Simulation::run_events_until`]
+    /// would leave it).
+    pub fn run_events_at(
+        &mut self,
+        at: SimTime,
+        observer: &mut dyn Observer<TraceEvent>,
+        lan_only: bool,
+    ) -> Result<bool, RunError> {
+        debug_assert!(
+            self.queue.peek_time().is_none_or(|t| t >= at),
+            "events before {at:?} are pending"
+        );
+        self.flush_trace(observer);
+        loop {
+            match self.next_event() {
+                Some((t, lan_own)) if t == at => {
+                    if lan_only && !lan_own {
+                        return Ok(false);
+                    }
+                }
+                _ => break,
+            }
+            let Some((t, event)) = self.queue.pop() else { break };
+            self.now = t;
+            self.events += 1;
+            if self.events > self.event_limit {
+                return Err(RunError::TooManyEvents {
+                    limit: self.event_limit,
+                    at: t,
+                });
+            }
+            self.handle(event);
+            self.flush_trace(observer);
+        }
+        self.now = self.now.max(at.min(self.end));
+        Ok(true)
+    }
+
     /// Starts loading into the cache the fields of this home nearly every event reads:
-    /// the first of the four prefetch stages an area gives the homes it steps next
+    /// the first of the two prefetch stages an area gives the homes it runs next
     /// ([`crate::prefetch`]). It reads nothing itself.
     pub fn prefetch_fields(&self) {
         use crate::prefetch::prefetch_line;
@@ -560,7 +614,7 @@ impl<'s> Simulation<'s> {
         crate::prefetch::prefetch_all(&self.napt);
     }
 
-    /// The second stage, a few steps later: reads the fields the first stage loaded and
+    /// The second stage, a home or two later: reads the fields the first stage loaded and
     /// starts loading what they point to (the queue's next key, the LAN clients' streams
     /// and counters, the NAPT timers, the end of the digest's buffer).
     pub fn prefetch_next(&self) {
@@ -578,25 +632,6 @@ impl<'s> Simulation<'s> {
         if let Some(napt) = &self.napt {
             napt.prefetch_next();
         }
-    }
-
-    /// The third stage, a few steps before the home's turn at `at`: the event itself (the second
-    /// stage loaded the key that says where it is), the mappings whose timers are due
-    /// first, and the arrival rates of the hour.
-    pub fn prefetch_event(&self, at: SimTime) {
-        self.queue.prefetch_event();
-        if let Some(napt) = &self.napt {
-            napt.prefetch_timed_entries();
-        }
-        for client in &self.clients {
-            client.rates.prefetch_at(&self.calendar, at);
-        }
-    }
-
-    /// The fourth stage, a step or two before the home's turn: its next event, when the
-    /// queue must find it among keys the third stage loaded.
-    pub fn prefetch_earliest(&self) {
-        self.queue.prefetch_earliest();
     }
 
     /// Lends the area's shared servers to this home for its next steps (the home's

@@ -204,7 +204,7 @@ impl Simulation<'_> {
                     Ok(t) => t,
                     Err(cause) => {
                         if let Some(shared) = &mut self.shared {
-                            shared.br_close(vne);
+                            shared.br_close(vne, now);
                         }
                         let result = match cause {
                             TranslationDrop::Napt(NaptDrop::TableFull) => 2,
@@ -333,7 +333,7 @@ impl Simulation<'_> {
         if end.family == Family::Ipv4
             && let Some(shared) = &mut self.shared
         {
-            shared.br_close(self.vne);
+            shared.br_close(self.vne, now);
         }
         if end.epoch == self.family_epochs[end.family.index()] {
             let active = &mut self.clients[end.group as usize].active[end.family.index()];
