@@ -414,7 +414,7 @@ mod tests {
                     queue.push(SimTime::from_nanos(at), seq);
                     reference.push(Reverse((at, seq)));
                     seq += 1;
-                } else if rng.next_u32() % 4 == 0 {
+                } else if rng.next_u32().is_multiple_of(4) {
                     // A peek shows what the next pop returns; nothing is scheduled before it after.
                     let got = queue.peek().map(|(t, &id)| (t.as_nanos(), id));
                     let want = reference.peek().map(|&Reverse(k)| k);
