@@ -38,10 +38,10 @@ pub mod figures {
     pub const EVENTS_PER_FAULT: f64 = 2.0;
     /// One attempt of a retry loop: the fetch's completion and the retry timer.
     pub const EVENTS_PER_RETRY: f64 = 2.0;
-    /// An event of an area run: it steps one of many homes in turn, whose state is cold in
-    /// the cache (measured with the binary's allocator, huge pages: 2.0 µs an event on a
-    /// 10,000-home day, 2.75 µs on 100,000 homes, against 0.2-0.3 µs for one home).
-    pub const NS_PER_AREA_EVENT: f64 = 2_500.0;
+    /// An event of an area run: its homes run a window of events each in turn, whose state
+    /// is loaded once a window (measured: 0.34-0.63 µs an event on a 10,000-home day, 1.0-1.45
+    /// µs on 100,000 homes around a power cut, against 0.2-0.3 µs for one home).
+    pub const NS_PER_AREA_EVENT: f64 = 1_000.0;
     /// Events every run may take whatever it simulates.
     pub const BASE_EVENTS: f64 = 1_000_000.0;
     /// The gateway's own timers at their busiest, per simulated day (one a second).
