@@ -5,13 +5,14 @@
 //! a template's body with the home's own seed, its own End-user prefix drawn
 //! from the VNE's rule table, and the area faults that reach it added to its
 //! fault list. Homes interact only through the shared servers
-//! ([`servers::AreaServers`]), so the run is one event loop over homes: an
-//! area queue holds each home's next event time (and the area's own fault
-//! events); the home due first is stepped through its events at that time
-//! with the servers lent to it, then filed again at its next time. A home's
-//! fetches are simulated when they happen (real smoltcp TCP, as in a
-//! one-home run); nothing is kept per home between them but the home's
-//! compact state.
+//! ([`servers::AreaServers`]), so the run is one event loop over homes, in
+//! the area's order (time, the area's own fault events, home, the home's own
+//! order) wherever a server could tell: each home's LAN events run ahead a
+//! window at a time, its other events wait in a queue and run in that order,
+//! and the BRs' asks are played in that order after each window
+//! ([`Stepping`]). A home's fetches are simulated when they happen (real
+//! smoltcp TCP, as in a one-home run); nothing is kept per home between them
+//! but the home's compact state.
 //!
 //! Home 0 runs on the run's seed and the template's own prefix, and its
 //! outcome is the run's top-level outcome: an area of one home gives exactly

@@ -4,8 +4,11 @@
 //!
 //! Homes reach these through [`AreaServers`], which the area lends to the
 //! home being stepped; every decision depends only on the requests made so
-//! far, in the area's event order, so the run stays deterministic. All
-//! arithmetic is on integer nanoseconds and bytes.
+//! far, in the area's event order, so the run stays deterministic. While the
+//! area runs homes' LAN events ahead of each other, the BRs' opens and closes
+//! are logged and played to the BRs in that order afterwards
+//! ([`AreaServers::play_br_log`]). All arithmetic is on integer nanoseconds
+//! and bytes.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
