@@ -416,7 +416,7 @@ pub fn run(
                 skip: delivered,
                 inner: observer,
             };
-            run_in_order(scenario, &mut rest)
+            run_planned_in_order(scenario, area, &plans, &mut rest)
         }
     }
 }
@@ -429,8 +429,16 @@ pub fn run_in_order(
     observer: &mut dyn Observer<TraceEvent>,
 ) -> Result<(Outcome, EngineStats), RunError> {
     let area = scenario.area.as_deref().expect("an area scenario");
-    let plans = plan_homes(scenario, area);
-    run_homes(scenario, area, &plans, observer, Stepping::InOrder).map_err(|stop| match stop {
+    run_planned_in_order(scenario, area, &plan_homes(scenario, area), observer)
+}
+
+fn run_planned_in_order(
+    scenario: &Scenario,
+    area: &AreaSpec,
+    plans: &[HomePlan],
+    observer: &mut dyn Observer<TraceEvent>,
+) -> Result<(Outcome, EngineStats), RunError> {
+    run_homes(scenario, area, plans, observer, Stepping::InOrder).map_err(|stop| match stop {
         Stop::Error(e) => e,
         Stop::Again { .. } => unreachable!("an in-order run is never made again"),
     })

@@ -519,19 +519,27 @@ impl<'s> Simulation<'s> {
             if t > until {
                 break;
             }
-            let Some((t, event)) = self.queue.pop() else { break };
-            self.now = t;
-            self.events += 1;
-            if self.events > self.event_limit {
-                return Err(RunError::TooManyEvents {
-                    limit: self.event_limit,
-                    at: t,
-                });
-            }
-            self.handle(event);
-            self.flush_trace(observer);
+            self.run_next_event(observer)?;
         }
         self.now = self.now.max(until);
+        Ok(())
+    }
+
+    /// Runs the earliest pending event (there is one): the clock moves to it, it counts
+    /// against the event limit, and its trace goes to the digest and `observer`.
+    #[inline]
+    fn run_next_event(&mut self, observer: &mut dyn Observer<TraceEvent>) -> Result<(), RunError> {
+        let (t, event) = self.queue.pop().expect("an event is pending");
+        self.now = t;
+        self.events += 1;
+        if self.events > self.event_limit {
+            return Err(RunError::TooManyEvents {
+                limit: self.event_limit,
+                at: t,
+            });
+        }
+        self.handle(event);
+        self.flush_trace(observer);
         Ok(())
     }
 
@@ -573,17 +581,7 @@ impl<'s> Simulation<'s> {
                 }
                 _ => break,
             }
-            let Some((t, event)) = self.queue.pop() else { break };
-            self.now = t;
-            self.events += 1;
-            if self.events > self.event_limit {
-                return Err(RunError::TooManyEvents {
-                    limit: self.event_limit,
-                    at: t,
-                });
-            }
-            self.handle(event);
-            self.flush_trace(observer);
+            self.run_next_event(observer)?;
         }
         self.now = self.now.max(at.min(self.end));
         Ok(true)
