@@ -469,6 +469,55 @@ enum Top {
     Due,
 }
 
+/// Occupancy levels whose weights [`Occupancy`] adds up in a plain array (32 KiB): every
+/// level of the HGW's 4096-entry table.
+const DENSE_OCCUPANCY_LEVELS: usize = 4097;
+
+/// The time-weighted occupancy histogram, fed cheaply. The weights of levels below
+/// [`DENSE_OCCUPANCY_LEVELS`] are added up in an array, one add a record, and go into the
+/// histogram only when the statistics are read; higher levels are recorded as they come.
+/// A histogram's counts add up, so this is exactly the histogram of every record: the same
+/// counts, and the same min and max, since a record of zero weight (a call less than a
+/// microsecond after the last) still marks its level and goes in at once when the array has
+/// nothing for that level yet.
+#[derive(Clone, Debug)]
+struct Occupancy {
+    histogram: Histogram<u64>,
+    by_level: Vec<u64>,
+}
+
+impl Occupancy {
+    /// For a table of `capacity` entries; `None` if hdrhistogram refuses the bounds.
+    fn new(capacity: u32) -> Option<Occupancy> {
+        let histogram = Histogram::new_with_bounds(1, u64::from(capacity).max(2), 3).ok()?;
+        let levels = (capacity as usize).saturating_add(1).min(DENSE_OCCUPANCY_LEVELS);
+        Some(Occupancy {
+            histogram,
+            by_level: vec![0; levels],
+        })
+    }
+
+    /// The table held `level` entries for `weight` (microseconds).
+    #[inline]
+    fn record(&mut self, level: u32, weight: u64) {
+        match self.by_level.get_mut(level as usize) {
+            Some(sum) if weight > 0 || *sum > 0 => *sum = sum.saturating_add(weight),
+            _ => self.histogram.saturating_record_n(u64::from(level), weight),
+        }
+    }
+
+    /// Every record so far, as one histogram.
+    fn histogram(&self) -> Histogram<u64> {
+        let mut histogram = self.histogram.clone();
+        for (level, &weight) in self.by_level.iter().enumerate() {
+            if weight > 0 {
+                histogram.saturating_record_n(level as u64, weight);
+            }
+        }
+        histogram
+    }
+}
+
 /// The gateway's NAPT translation table.
 #[derive(Clone, Debug)]
 pub struct NaptTable {
@@ -491,12 +540,8 @@ pub struct NaptTable {
     next_pool_offset: u32,
     live: u32,
     peak: u32,
-    /// Occupancy weighted by nanoseconds (`None` only if hdrhistogram refused the bounds).
-    occupancy: Option<Histogram<u64>>,
-    /// The latest `(level, weight)` not yet in `occupancy`: records of one level in a row
-    /// are added up first (most packets leave the level where it was), which gives the same
-    /// histogram as recording each, for a fraction of the cost.
-    occupancy_pending: Option<(u32, u64)>,
+    /// Occupancy weighted by time (`None` only if hdrhistogram refused the bounds).
+    occupancy: Option<Occupancy>,
     /// Occupancy is recorded up to here (`None` before the first call).
     accounted_to: Option<SimTime>,
     drops: NaptDropCounts,
@@ -528,7 +573,6 @@ impl NaptTable {
     /// An empty table whose external ports come from `ports` (ports below 1024 excluded). Its
     /// clock (and the occupancy statistics) start at the first call: `advance(now)` starts it.
     pub fn new(config: NaptConfig, ports: PortSet) -> NaptTable {
-        let high = u64::from(config.capacity).max(2);
         NaptTable {
             config,
             port_set: ports,
@@ -545,8 +589,7 @@ impl NaptTable {
             next_pool_offset: 0,
             live: 0,
             peak: 0,
-            occupancy: Histogram::new_with_bounds(1, high, 3).ok(),
-            occupancy_pending: None,
+            occupancy: Occupancy::new(config.capacity),
             accounted_to: None,
             drops: NaptDropCounts::default(),
             mappings_created: 0,
@@ -838,13 +881,7 @@ impl NaptTable {
     /// The statistics up to the last call's `now` (call [`NaptTable::advance`] first to
     /// include the time since).
     pub fn stats(&self) -> NaptStats {
-        let occupancy = self.occupancy.as_ref().map(|h| {
-            let mut h = h.clone();
-            if let Some((level, weight)) = self.occupancy_pending {
-                h.saturating_record_n(u64::from(level), weight);
-            }
-            h
-        });
+        let occupancy = self.occupancy.as_ref().map(Occupancy::histogram);
         let quantile = |q: f64| -> u32 {
             match &occupancy {
                 Some(h) if !h.is_empty() => u32::try_from(h.value_at_quantile(q))
@@ -1055,20 +1092,10 @@ impl NaptTable {
             return;
         };
         if at > from {
-            if let Some(h) = &mut self.occupancy {
+            if let Some(occupancy) = &mut self.occupancy {
                 // Weighted in microseconds: a 3-year run stays below 2^53, where hdrhistogram's
                 // f64 quantile arithmetic is exact (nanoseconds made the top quantile read 0).
-                let weight = at.since(from).as_micros();
-                match &mut self.occupancy_pending {
-                    Some((level, pending)) if *level == self.live => {
-                        *pending = pending.saturating_add(weight)
-                    }
-                    pending => {
-                        if let Some((level, weight)) = pending.replace((self.live, weight)) {
-                            h.saturating_record_n(u64::from(level), weight);
-                        }
-                    }
-                }
+                occupancy.record(self.live, at.since(from).as_micros());
             }
             self.accounted_to = Some(at);
         }
@@ -1814,6 +1841,61 @@ mod tests {
             )
         );
         assert!(stats.occupancy.p50 > 0 && stats.occupancy.p50 < stats.occupancy.max);
+    }
+
+    #[test]
+    fn occupancy_array_gives_the_histogram_of_every_record() {
+        use rand::Rng;
+        let mut rng = Streams::new(9).rng(StreamId::named("test/occupancy-array"));
+        let mut random_records = |levels: u64| {
+            (0..5_000)
+                .map(|_| {
+                    let level = (rng.next_u64() % levels) as u32;
+                    let weight = if rng.next_u64().is_multiple_of(4) {
+                        0
+                    } else {
+                        rng.next_u64() % 1_000_000
+                    };
+                    (level, weight)
+                })
+                .collect::<Vec<_>>()
+        };
+        let check = |capacity: u32, records: &[(u32, u64)], top: u64| {
+            let mut occupancy = Occupancy::new(capacity).expect("bounds");
+            let mut reference = Histogram::<u64>::new_with_bounds(1, u64::from(capacity), 3).expect("bounds");
+            for &(level, weight) in records {
+                occupancy.record(level, weight);
+                reference.saturating_record_n(u64::from(level), weight);
+            }
+            let histogram = occupancy.histogram();
+            assert_eq!(reference.max(), reference.highest_equivalent(top));
+            assert_eq!(
+                (histogram.min(), histogram.max(), histogram.len()),
+                (reference.min(), reference.max(), reference.len())
+            );
+            for q in [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0] {
+                assert_eq!(
+                    histogram.value_at_quantile(q),
+                    reference.value_at_quantile(q),
+                    "quantile {q}"
+                );
+            }
+            let counts = |h: &Histogram<u64>| {
+                h.iter_recorded()
+                    .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(counts(&histogram), counts(&reference));
+        };
+        // Levels within the array, zero weights among them; the top level has only a record
+        // of zero weight (a call less than a microsecond after the last), which alone sets the max.
+        let mut records = random_records(3_000);
+        records.insert(100, (4_000, 0));
+        check(4_096, &records, 4_000);
+        // Levels on both sides of the array's end.
+        let mut records = random_records(6_000);
+        records.insert(100, (9_000, 0));
+        check(10_000, &records, 9_000);
     }
 
     #[test]
