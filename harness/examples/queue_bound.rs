@@ -3,10 +3,11 @@
 //! (default: the 180-day telework home and the NAPT home, 5 runs each).
 //!
 //! Times are the thread's CPU time (wall time on a shared machine counts other
-//! processes' turns). For each scenario: the median CPU time of its runs per engine event, the run's
-//! mean pending count, then Brown's calendar queue (the yardstick of
-//! `sim-core/benches/queue.rs`) in the hold model at that many pending events; the
-//! ratio of the two is how far the whole run is from what its queue alone must cost.
+//! processes' turns). Each round runs the scenario, then Brown's calendar queue (the
+//! yardstick of `sim-core/benches/queue.rs`) in the hold model at the run's mean pending
+//! count. For each scenario: the medians of the run's CPU time per engine event and of the
+//! queue's, and the median of the rounds' ratios (run / queue): how far the whole run is from
+//! what its queue alone must cost.
 #![allow(clippy::print_stdout)]
 // Reason: this example prints its measurements; it shapes no outcome.
 
@@ -63,7 +64,10 @@ fn main() {
                 continue;
             }
         };
-        let mut per_event = Vec::new();
+        // Each round runs the scenario, then the yardstick at the run's mean pending count:
+        // the ratio is taken round by round, so a machine whose speed drifts (other work on
+        // its cores) moves both sides of a ratio alike.
+        let (mut run_per_event, mut queue_per_event, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         let mut stats = sim_core::EngineStats::default();
         for _ in 0..runs.max(1) {
             let mut sim = Simulation::new(&loaded.scenario);
@@ -74,28 +78,25 @@ fn main() {
             }
             let ns = cpu_now() - start;
             stats = sim.engine_stats();
-            per_event.push(ns / stats.events.max(1) as f64);
+            let run_ns = ns / stats.events.max(1) as f64;
+            let n = (stats.mean_pending.round() as usize).max(1);
+            let ops = stats.events.clamp(1_000_000, 5_000_000);
+            let mut model = HoldModel::new(CalendarQueue::default(), n);
+            let start = cpu_now();
+            let mut check = 0u64;
+            for _ in 0..ops {
+                check = check.wrapping_add(model.step());
+            }
+            std::hint::black_box(check);
+            let queue_ns = (cpu_now() - start) / ops as f64;
+            run_per_event.push(run_ns);
+            queue_per_event.push(queue_ns);
+            ratios.push(run_ns / queue_ns);
         }
-        if per_event.is_empty() {
+        if ratios.is_empty() {
             continue;
         }
-        let run_ns = median(per_event);
-        let n = (stats.mean_pending.round() as usize).max(1);
-        let ops = stats.events.clamp(1_000_000, 5_000_000);
-        let queue_ns = median(
-            (0..runs.max(1))
-                .map(|_| {
-                    let mut model = HoldModel::new(CalendarQueue::default(), n);
-                    let start = cpu_now();
-                    let mut check = 0u64;
-                    for _ in 0..ops {
-                        check = check.wrapping_add(model.step());
-                    }
-                    std::hint::black_box(check);
-                    (cpu_now() - start) / ops as f64
-                })
-                .collect(),
-        );
+        let (run_ns, queue_ns, ratio) = (median(run_per_event), median(queue_per_event), median(ratios));
         let name = file
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
@@ -107,7 +108,7 @@ fn main() {
             run_ns,
             queue_ns,
             stats.events as f64 * queue_ns / 1e6,
-            run_ns / queue_ns
+            ratio
         );
     }
 }
