@@ -21,7 +21,7 @@ fn main() {
     divan::main();
 }
 
-/// The engine's queue: a radix heap of 16-byte keys, 56-byte events in a slab.
+/// The engine's queue: a radix heap of 16-byte keys, 32-byte events in a slab.
 #[divan::bench(args = SIZES, sample_count = 30)]
 fn engine(bencher: divan::Bencher, n: usize) {
     let mut model = HoldModel::new(EventQueue::<Payload>::new(), n);

@@ -92,6 +92,7 @@ impl<E> EventQueue<E> {
     ///
     /// `time` may not lie before the last event popped (a run never schedules
     /// into its past); such a time counts as that event's time.
+    #[inline(always)]
     pub fn push(&mut self, time: SimTime, event: E) {
         let time = time.as_nanos();
         debug_assert!(time >= self.last, "an event scheduled before the current time");
@@ -128,16 +129,12 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.due_head == self.due.len() && !self.advance() {
-            return None;
-        }
-        let slot = self.due[self.due_head];
-        self.due_head += 1;
-        if self.due_head == self.due.len() {
-            self.due.clear();
-            self.due_head = 0;
-        }
+        let slot = match self.take_due() {
+            Some(slot) => slot,
+            None => self.advance_and_take()?,
+        };
         self.pending_sum += self.len as u64;
         self.popped += 1;
         self.len -= 1;
@@ -146,6 +143,35 @@ impl<E> EventQueue<E> {
             .expect("a queued slot holds its event");
         self.free.push(slot);
         Some((SimTime::from_nanos(self.last), event))
+    }
+
+    /// Moves the clock to the earliest pending time and takes its first key. A bucket of
+    /// one key (the usual case when few events tie) is simply emptied; a larger one is
+    /// redistributed by [`EventQueue::advance`]. `None` when nothing is pending.
+    #[inline]
+    fn advance_and_take(&mut self) -> Option<u32> {
+        let bucket = self.lowest_bucket()?;
+        if let [key] = self.buckets[bucket][..] {
+            self.buckets[bucket].clear();
+            self.bucket_min[bucket] = u64::MAX;
+            self.occupied &= !(1 << (bucket - 1));
+            self.last = key.time;
+            return Some(key.slot);
+        }
+        self.advance();
+        self.take_due()
+    }
+
+    /// The next slot due at `last`, if any is left.
+    #[inline]
+    fn take_due(&mut self) -> Option<u32> {
+        let slot = *self.due.get(self.due_head)?;
+        self.due_head += 1;
+        if self.due_head == self.due.len() {
+            self.due.clear();
+            self.due_head = 0;
+        }
+        Some(slot)
     }
 
     /// Moves the clock to the earliest pending time and redistributes its

@@ -14,7 +14,7 @@
 //!   the bucket count doubles and halves with the queue and the day width is
 //!   re-estimated from the spacing of the earliest events on each resize.
 //!
-//! The engine carries a 56-byte event (the size of the simulation's `Event`) in
+//! The engine carries a 32-byte event (the size of the simulation's `Event`) in
 //! its slab; the yardsticks carry only a slot number, the physical minimum.
 #![allow(dead_code, reason = "each user of this file takes what it needs")]
 
@@ -41,9 +41,9 @@ pub fn increments(count: usize) -> Vec<u64> {
         .collect()
 }
 
-/// A 56-byte event, the size of the simulation's `Event`.
+/// A 32-byte event, the size of the simulation's `Event` (a test in `sim` keeps them equal).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Payload(pub [u64; 7]);
+pub struct Payload(pub [u64; 4]);
 
 /// What the hold model needs of a queue.
 pub trait Hold {

@@ -35,8 +35,9 @@ pub(super) enum Translation {
 pub(super) struct SessionEnd {
     pub group: u32,
     pub family: Family,
-    /// The family's outage count when the session began: a later outage has cut it already.
-    pub epoch: u64,
+    /// The family's outage count when the session began (wrapping): a later outage has cut
+    /// it already. 32 bits keep the event small; a session outliving 2^32 outages cannot be.
+    pub epoch: u32,
     pub translation: Translation,
     pub protocol: Protocol,
 }
@@ -343,7 +344,8 @@ impl Simulation<'_> {
 
     /// A family went down: every session over it is cut.
     pub(super) fn cut_sessions(&mut self, family: Family) {
-        self.family_epochs[family.index()] += 1;
+        let epoch = &mut self.family_epochs[family.index()];
+        *epoch = epoch.wrapping_add(1);
         for client in &mut self.clients {
             let active = std::mem::take(&mut client.active[family.index()]);
             client.outcome.cut += active;
