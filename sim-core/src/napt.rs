@@ -573,6 +573,18 @@ impl NaptTable {
     /// An empty table whose external ports come from `ports` (ports below 1024 excluded). Its
     /// clock (and the occupancy statistics) start at the first call: `advance(now)` starts it.
     pub fn new(config: NaptConfig, ports: PortSet) -> NaptTable {
+        Self::build(config, ports, Occupancy::new(config.capacity))
+    }
+
+    /// The same table without its time-weighted occupancy statistics (a histogram and a
+    /// per-level array, some tens of kilobytes, never allocated): for tables whose occupancy
+    /// quantiles nobody reads (they stay zero), such as the homes of a large area other than
+    /// the one its outcome shows in full.
+    pub fn new_without_occupancy(config: NaptConfig, ports: PortSet) -> NaptTable {
+        Self::build(config, ports, None)
+    }
+
+    fn build(config: NaptConfig, ports: PortSet, occupancy: Option<Occupancy>) -> NaptTable {
         NaptTable {
             config,
             port_set: ports,
@@ -589,21 +601,13 @@ impl NaptTable {
             next_pool_offset: 0,
             live: 0,
             peak: 0,
-            occupancy: Occupancy::new(config.capacity),
+            occupancy,
             accounted_to: None,
             drops: NaptDropCounts::default(),
             mappings_created: 0,
             expired: 0,
             cleared: 0,
         }
-    }
-
-    /// The same table without its time-weighted occupancy histogram (some tens of kilobytes):
-    /// for tables whose occupancy quantiles nobody reads (they stay zero), such as the homes of
-    /// a large area other than the one its outcome shows in full.
-    pub fn without_occupancy(mut self) -> NaptTable {
-        self.occupancy = None;
-        self
     }
 
     /// The configuration the table was built with.

@@ -472,11 +472,11 @@ impl Simulation<'_> {
                 Some(napt) if napt.port_set() == ports => {}
                 Some(napt) => napt.set_port_set(self.now, ports),
                 None => {
-                    let table = NaptTable::new(self.scenario.gateway.napt, ports);
+                    let config = self.scenario.gateway.napt;
                     self.napt = Some(if self.napt_occupancy {
-                        table
+                        NaptTable::new(config, ports)
                     } else {
-                        table.without_occupancy()
+                        NaptTable::new_without_occupancy(config, ports)
                     });
                 }
             }

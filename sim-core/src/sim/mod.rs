@@ -398,8 +398,7 @@ impl<'s> Simulation<'s> {
             aftr: if ds_lite {
                 NaptTable::new(aftr_config, PortSet::all())
             } else {
-                NaptTable::new(aftr_config, PortSet::new(0, 8, 0).unwrap_or(PortSet::all()))
-                    .without_occupancy()
+                NaptTable::new_without_occupancy(aftr_config, PortSet::new(0, 8, 0).unwrap_or(PortSet::all()))
             },
             calendar: Calendar::new(scenario.start),
             capture: None,
@@ -551,17 +550,17 @@ impl<'s> Simulation<'s> {
                 at: t,
             });
         }
-        if event.is_lan_own() {
-            self.handle(event);
+        let lan_own = event.is_lan_own();
+        self.handle(event);
+        if lan_own {
             // A LAN event moves no step of the bring-up: only its trace events need sending.
             debug_assert_eq!(
                 self.last_step,
-                Some(self.gateway.current_step(self.onu.link_up(), self.ds_lite)),
+                Some(self.current_step()),
                 "a LAN event moved the bring-up's step"
             );
             self.send_trace(observer);
         } else {
-            self.handle(event);
             self.flush_trace(observer);
         }
         Ok(())
@@ -709,7 +708,7 @@ impl<'s> Simulation<'s> {
 
     /// Sends buffered trace events to the digest and the observer, and notes step changes.
     fn flush_trace(&mut self, observer: &mut dyn Observer<TraceEvent>) {
-        let step = self.gateway.current_step(self.onu.link_up(), self.ds_lite);
+        let step = self.current_step();
         if self.last_step != Some(step) {
             self.last_step = Some(step);
             self.trace_buffer.push(TraceEvent::Step { step });
@@ -800,10 +799,7 @@ impl<'s> Simulation<'s> {
                 java_restarts: g.java_restarts,
                 units: g.units,
                 log_entries: g.log.len() as u32,
-                stuck_at: g
-                    .current_step(self.onu.link_up(), self.ds_lite)
-                    .name()
-                    .to_string(),
+                stuck_at: self.current_step().name().to_string(),
                 bundle_downloads: g.bundle_downloads,
                 rule_fetches: g.rule_fetches,
                 rule_fetch_failures: g.rule_fetch_failures,
