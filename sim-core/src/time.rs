@@ -142,9 +142,11 @@ pub fn round_to_u64(x: f64) -> u64 {
     if x >= F64_INTEGERS_FROM {
         return x as u64;
     }
-    let whole = x as u64;
-    // Exact: both are below 2^52.
-    if x - whole as f64 >= 0.5 { whole + 1 } else { whole }
+    // Below 2^52 the signed conversion is one instruction (the unsigned one is several).
+    let whole = x as i64 as u64;
+    // Exact: both are below 2^52. The half is added without a branch: whether a random
+    // draw's fraction is at least a half is a coin toss no predictor can learn.
+    whole + u64::from(x - whole as f64 >= 0.5)
 }
 
 /// `x.ceil() as u64` (saturating; NaN and negatives give 0), with integer steps only.
@@ -155,8 +157,8 @@ pub fn ceil_to_u64(x: f64) -> u64 {
     if x >= F64_INTEGERS_FROM {
         return x as u64;
     }
-    let whole = x as u64;
-    if (whole as f64) < x { whole + 1 } else { whole }
+    let whole = x as i64 as u64;
+    whole + u64::from((whole as f64) < x)
 }
 
 /// `number` (decimal, at most one dot) times `per`, exactly, in nanoseconds.
