@@ -299,6 +299,7 @@ fn nanos_into_week(calendar: &Calendar, t: SimTime) -> u64 {
 /// within each calendar hour and given by `rates`; `None` if it falls after
 /// `horizon`. Exact: one unit-exponential draw is spent across the hours, so
 /// a silent night costs a few loop turns, not draws.
+#[inline]
 pub fn next_arrival(
     now: SimTime,
     horizon: SimTime,

@@ -88,17 +88,31 @@ fn unit_of_bits(bits: u64) -> f64 {
 /// the bits are the same on every platform. This replaced `-log1p(-u)` (one libm
 /// call on every draw, an eighth of a long run's time); the change moved every
 /// outcome's numbers once, declared in CHANGELOG.md.
+#[inline]
 pub fn unit_exponential(rng: &mut SimRng) -> f64 {
-    use rand::Rng;
     let tables = ziggurat_tables();
+    let (layer, x) = ziggurat_point(rng, tables);
+    if x < tables.x[layer + 1] {
+        return x;
+    }
+    ziggurat_edge(rng, tables, layer, x)
+}
+
+/// One 64-bit draw's layer and point across it.
+#[inline]
+fn ziggurat_point(rng: &mut SimRng, tables: &ZigguratTables) -> (usize, f64) {
+    use rand::Rng;
+    let bits = rng.next_u64();
+    let layer = (bits & 0xff) as usize;
+    (layer, unit_of_bits(bits) * tables.x[layer])
+}
+
+/// The rare rest of [`unit_exponential`] (1.1 % of draws), out of line so the common
+/// path inlines: the point `x` of `layer` fell outside the layer's rectangle.
+#[cold]
+#[inline(never)]
+fn ziggurat_edge(rng: &mut SimRng, tables: &ZigguratTables, mut layer: usize, mut x: f64) -> f64 {
     loop {
-        let bits = rng.next_u64();
-        let layer = (bits & 0xff) as usize;
-        let across = unit_of_bits(bits);
-        let x = across * tables.x[layer];
-        if x < tables.x[layer + 1] {
-            return x;
-        }
         if layer == 0 {
             // The tail beyond r is r plus a fresh exponential (memorylessness).
             return ZIGGURAT_R - libm::log1p(-unit(rng));
@@ -107,6 +121,10 @@ pub fn unit_exponential(rng: &mut SimRng) -> f64 {
         // The layer spans heights f[layer] (at its outer edge) to f[layer + 1].
         let (outer, inner) = (tables.f[layer], tables.f[layer + 1]);
         if inner + (outer - inner) * unit(rng) < libm::exp(-x) {
+            return x;
+        }
+        (layer, x) = ziggurat_point(rng, tables);
+        if x < tables.x[layer + 1] {
             return x;
         }
     }
@@ -149,6 +167,7 @@ fn ziggurat_tables() -> &'static ZigguratTables {
 }
 
 /// An exponential draw with the given mean.
+#[inline]
 pub fn exponential(rng: &mut SimRng, mean: crate::time::SimDuration) -> crate::time::SimDuration {
     crate::time::SimDuration::from_secs_f64(unit_exponential(rng) * mean.as_secs_f64())
 }

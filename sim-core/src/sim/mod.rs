@@ -527,11 +527,8 @@ impl<'s> Simulation<'s> {
     ) -> Result<(), RunError> {
         let until = until.min(self.end);
         self.flush_trace(observer);
-        while let Some(t) = self.queue.peek_time() {
-            if t > until {
-                break;
-            }
-            self.run_next_event(observer)?;
+        while let Some((t, event)) = self.queue.pop_until(until) {
+            self.run_event(t, event, observer)?;
         }
         self.now = self.now.max(until);
         Ok(())
@@ -542,6 +539,17 @@ impl<'s> Simulation<'s> {
     #[inline]
     fn run_next_event(&mut self, observer: &mut dyn Observer<TraceEvent>) -> Result<(), RunError> {
         let (t, event) = self.queue.pop().expect("an event is pending");
+        self.run_event(t, event, observer)
+    }
+
+    /// Runs `event`, just taken from the queue at `t`.
+    #[inline]
+    fn run_event(
+        &mut self,
+        t: SimTime,
+        event: Event,
+        observer: &mut dyn Observer<TraceEvent>,
+    ) -> Result<(), RunError> {
         self.now = t;
         self.events += 1;
         if self.events > self.event_limit {
