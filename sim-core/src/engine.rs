@@ -43,6 +43,20 @@ const BUCKETS: usize = 65;
 /// The due bucket.
 const DUE: usize = 0;
 
+/// Files `key` under the bucket its time gives relative to `last` and returns the
+/// bucket's bit of [`EventQueue::occupied`] (none for the due bucket).
+#[inline(always)]
+fn file(buckets: &mut [Vec<Key>; BUCKETS], bucket_min: &mut [u64; BUCKETS], last: u64, key: Key) -> u64 {
+    let bucket = (u64::BITS - (key.time ^ last).leading_zeros()) as usize;
+    buckets[bucket].push(key);
+    let min = &mut bucket_min[bucket];
+    *min = (*min).min(key.time);
+    // Bit `bucket - 1` (a rotation, as bucket 64's bit is bit 63); the due bucket's keys
+    // are tracked by `due_head`. A select, not a branch.
+    let bit = 1u64.rotate_left(bucket as u32).rotate_right(1);
+    if bucket == DUE { 0 } else { bit }
+}
+
 /// The future-event list: a radix heap of `(time, slot)` keys over a slab of events.
 #[derive(Debug)]
 pub struct EventQueue<E> {
@@ -120,12 +134,7 @@ impl<E> EventQueue<E> {
     /// Files a key under the bucket its time gives relative to `last`.
     #[inline]
     fn insert(&mut self, key: Key) {
-        let bucket = (u64::BITS - (key.time ^ self.last).leading_zeros()) as usize;
-        self.buckets[bucket].push(key);
-        let min = &mut self.bucket_min[bucket];
-        *min = (*min).min(key.time);
-        // Bit `bucket - 1`, none for the due bucket (whose keys `due_head` tracks).
-        self.occupied |= ((1u128 << bucket) >> 1) as u64;
+        self.occupied |= file(&mut self.buckets, &mut self.bucket_min, self.last, key);
     }
 
     /// Removes and returns the earliest event.
@@ -198,13 +207,16 @@ impl<E> EventQueue<E> {
         let Some(bucket) = self.lowest_bucket() else {
             return false;
         };
-        self.last = self.bucket_min[bucket];
+        let last = self.bucket_min[bucket];
+        self.last = last;
         let mut keys = std::mem::take(&mut self.buckets[bucket]);
         self.bucket_min[bucket] = u64::MAX;
-        self.occupied &= !(1 << (bucket - 1));
+        // The clock and the occupancy bits stay in registers through the loop.
+        let mut occupied = self.occupied & !(1 << (bucket - 1));
         for &key in &keys {
-            self.insert(key);
+            occupied |= file(&mut self.buckets, &mut self.bucket_min, last, key);
         }
+        self.occupied = occupied;
         keys.clear();
         self.buckets[bucket] = keys;
         true

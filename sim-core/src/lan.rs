@@ -208,6 +208,7 @@ impl ProfileModel {
     }
 
     /// Draws one session's protocol.
+    #[inline]
     pub fn draw_protocol(&self, rng: &mut SimRng) -> Protocol {
         let u = unit(rng);
         if u < self.udp_share {
@@ -220,11 +221,13 @@ impl ProfileModel {
     }
 
     /// Whether a UDP session comes from the device's long-lived socket.
+    #[inline]
     pub fn draw_shared_socket(&self, rng: &mut SimRng) -> bool {
         unit(rng) < self.shared_socket_share
     }
 
     /// Draws one session's length from the short/long mixture.
+    #[inline]
     pub fn draw_length(&self, rng: &mut SimRng) -> SimDuration {
         let mean = if unit(rng) < self.long_share {
             self.long_mean
@@ -235,6 +238,7 @@ impl ProfileModel {
     }
 
     /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
+    #[inline]
     pub fn draw_destination(&self, rng: &mut SimRng) -> u32 {
         let u = unit(rng);
         if self.uniform_destinations {
