@@ -226,15 +226,9 @@ impl ProfileModel {
         unit(rng) < self.shared_socket_share
     }
 
-    /// Draws one session's length from the short/long mixture.
-    #[inline]
+    /// Draws one session's length from the short/long mixture ([`SessionLengths::draw`]).
     pub fn draw_length(&self, rng: &mut SimRng) -> SimDuration {
-        let mean = if unit(rng) < self.long_share {
-            self.long_mean
-        } else {
-            self.short_mean
-        };
-        exponential(rng, mean).max(SimDuration::from_millis(1))
+        SessionLengths::of(self).draw(rng)
     }
 
     /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
@@ -249,7 +243,40 @@ impl ProfileModel {
     }
 }
 
-use crate::rng::{exponential, unit, unit_exponential};
+/// A profile's session-length mixture with its means in seconds: converted once per
+/// group, not on every session (the conversion's division was the slowest step of a
+/// session's draws). Each draw's value is `unit_exponential × mean.as_secs_f64()`
+/// seconds rounded to the nanosecond, as it always was.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SessionLengths {
+    short_secs: f64,
+    long_secs: f64,
+    long_share: f64,
+}
+
+impl SessionLengths {
+    pub fn of(model: &ProfileModel) -> SessionLengths {
+        SessionLengths {
+            short_secs: model.short_mean.as_secs_f64(),
+            long_secs: model.long_mean.as_secs_f64(),
+            long_share: model.long_share,
+        }
+    }
+
+    /// Draws one session's length: long with probability `long_share`, then an
+    /// exponential of that mean, at least a millisecond.
+    #[inline]
+    pub fn draw(&self, rng: &mut SimRng) -> SimDuration {
+        let mean_secs = if unit(rng) < self.long_share {
+            self.long_secs
+        } else {
+            self.short_secs
+        };
+        SimDuration::from_secs_f64(unit_exponential(rng) * mean_secs).max(SimDuration::from_millis(1))
+    }
+}
+
+use crate::rng::{unit, unit_exponential};
 use crate::time::ceil_to_u64;
 
 const HOUR_NS: u64 = 3_600_000_000_000;
@@ -319,7 +346,8 @@ pub fn next_arrival(
     let mut hour_end = SimTime::from_nanos(t.as_nanos() + (HOUR_NS - in_week % HOUR_NS));
     while t < horizon {
         let per_ns = rates.per_ns[hour];
-        let span = hour_end.since(t).as_nanos() as f64;
+        // At most an hour: the signed conversion is exact and one instruction.
+        let span = hour_end.since(t).as_nanos() as i64 as f64;
         if per_ns > 0.0 && budget <= per_ns * span {
             let at = t + SimDuration::from_nanos(ceil_to_u64(budget / per_ns));
             return (at <= horizon).then_some(at);

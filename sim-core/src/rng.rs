@@ -166,12 +166,6 @@ fn ziggurat_tables() -> &'static ZigguratTables {
     })
 }
 
-/// An exponential draw with the given mean.
-#[inline]
-pub fn exponential(rng: &mut SimRng, mean: crate::time::SimDuration) -> crate::time::SimDuration {
-    crate::time::SimDuration::from_secs_f64(unit_exponential(rng) * mean.as_secs_f64())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

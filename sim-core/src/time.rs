@@ -142,11 +142,12 @@ pub fn round_to_u64(x: f64) -> u64 {
     if x >= F64_INTEGERS_FROM {
         return x as u64;
     }
-    // Below 2^52 the signed conversion is one instruction (the unsigned one is several).
-    let whole = x as i64 as u64;
+    // Below 2^52 the signed conversions are one instruction each (the unsigned ones are
+    // several).
+    let whole = x as i64;
     // Exact: both are below 2^52. The half is added without a branch: whether a random
     // draw's fraction is at least a half is a coin toss no predictor can learn.
-    whole + u64::from(x - whole as f64 >= 0.5)
+    whole as u64 + u64::from(x - whole as f64 >= 0.5)
 }
 
 /// `x.ceil() as u64` (saturating; NaN and negatives give 0), with integer steps only.
@@ -157,8 +158,8 @@ pub fn ceil_to_u64(x: f64) -> u64 {
     if x >= F64_INTEGERS_FROM {
         return x as u64;
     }
-    let whole = x as i64 as u64;
-    whole + u64::from((whole as f64) < x)
+    let whole = x as i64;
+    whole as u64 + u64::from((whole as f64) < x)
 }
 
 /// `number` (decimal, at most one dot) times `per`, exactly, in nanoseconds.

@@ -8,7 +8,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
-use crate::lan::{ProfileModel, Protocol, WeeklyRates};
+use crate::lan::{ProfileModel, Protocol, SessionLengths, WeeklyRates};
 use crate::napt::{Endpoint, MappingId, NaptDrop};
 use crate::packet::{self, FirstPacket};
 use crate::rng::unit;
@@ -51,6 +51,8 @@ pub(super) struct ClientState {
     /// home's scenario (one more cache miss a session).
     pub profile: ClientProfile,
     pub model: ProfileModel,
+    /// The model's session lengths, their means converted once.
+    pub lengths: SessionLengths,
     /// The group's session arrival rate in each hour of the week.
     pub rates: WeeklyRates,
     /// Index of the group's first client among all LAN clients (for addresses).
@@ -91,6 +93,7 @@ impl ClientState {
             rng,
             profile: group.profile,
             model: group.model.clone(),
+            lengths: SessionLengths::of(&group.model),
             rates: group.model.weekly_rates(count),
             first_client,
             // Spread the clients' ephemeral ports so they do not march in step.
@@ -147,7 +150,7 @@ impl Simulation<'_> {
             Family::Ipv6
         };
         let protocol = model.draw_protocol(&mut client.rng);
-        let length = model.draw_length(&mut client.rng);
+        let length = client.lengths.draw(&mut client.rng);
         let dest_index = model.draw_destination(&mut client.rng);
         let shared = protocol == Protocol::Udp && model.draw_shared_socket(&mut client.rng);
         let source_port = if shared {
