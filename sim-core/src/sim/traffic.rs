@@ -334,8 +334,10 @@ impl Simulation<'_> {
             }
             Translation::Aftr(id) => release(&mut self.aftr, id),
         }
-        if end.family == Family::Ipv4
-            && let Some(shared) = &mut self.shared
+        // Whether a home shares an area's BR is fixed for the run, so it is asked first: a
+        // single home's session end then takes no second branch on its family.
+        if let Some(shared) = &mut self.shared
+            && end.family == Family::Ipv4
         {
             shared.br_close(self.vne, now);
         }
