@@ -1,4 +1,4 @@
-//! JSON Lines: one [`RunRecord`](crate::RunRecord) per line, keys in a fixed
+//! JSON Lines: one [`RunRecord`] per line, keys in a fixed
 //! order. What `fletsim run --json` writes and `fletsim merge`/`diff` read.
 
 use std::io::{self, Write};

@@ -8,7 +8,7 @@
 //!
 //! Entries are stored as data ([`LogMessage`] is a small `Copy` enum); text is
 //! made only when the log is rendered. Every message text lives in the one
-//! table of [`log_messages!`] below. Only three of them have been observed on a
+//! table of `log_messages!` below. Only three of them have been observed on a
 //! real device (see [`LogMessage::is_observed`]); the others are invented in
 //! the same style so the simulated log can tell the whole boot story.
 //!

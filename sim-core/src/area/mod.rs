@@ -10,7 +10,7 @@
 //! order) wherever a server could tell: each home's LAN events run ahead a
 //! window at a time, its other events wait in a queue and run in that order,
 //! and the BRs' asks are played in that order after each window
-//! ([`Stepping`]). A home's fetches are simulated when they happen (real
+//! (`Stepping`). A home's fetches are simulated when they happen (real
 //! smoltcp TCP, as in a one-home run); nothing is kept per home between them
 //! but the home's compact state.
 //!
