@@ -326,10 +326,35 @@ fn nanos_into_week(calendar: &Calendar, t: SimTime) -> u64 {
     (calendar.week_offset_nanos() + t.as_nanos()) % WEEK_NS
 }
 
+/// The calendar hour a group's last arrival fell in: its hour of the week and its end.
+/// A group's next arrival is drawn from its last one, so the walk usually starts in this
+/// hour and needs no division of the time by the week and the hour to find it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HourCursor {
+    hour: usize,
+    end: SimTime,
+}
+
+impl HourCursor {
+    /// The hour of the week that contains `t`, and that calendar hour's end.
+    #[inline]
+    fn locate(&self, calendar: &Calendar, t: SimTime) -> (usize, SimTime) {
+        let (t_ns, end) = (t.as_nanos(), self.end.as_nanos());
+        // t lies in [end - 1 h, end): the cursor's hour.
+        if t_ns < end && end - t_ns <= HOUR_NS {
+            return (self.hour, self.end);
+        }
+        let in_week = nanos_into_week(calendar, t);
+        let hour = (in_week / HOUR_NS) as usize;
+        (hour, SimTime::from_nanos(t_ns + (HOUR_NS - in_week % HOUR_NS)))
+    }
+}
+
 /// The next arrival after `now` of a Poisson process whose rate is constant
 /// within each calendar hour and given by `rates`; `None` if it falls after
 /// `horizon`. Exact: one unit-exponential draw is spent across the hours, so
-/// a silent night costs a few loop turns, not draws.
+/// a silent night costs a few loop turns, not draws. `cursor` remembers the
+/// hour the arrival fell in, for the next call (any cursor gives the same arrival).
 #[inline]
 pub fn next_arrival(
     now: SimTime,
@@ -337,19 +362,19 @@ pub fn next_arrival(
     calendar: &Calendar,
     rng: &mut SimRng,
     rates: &WeeklyRates,
+    cursor: &mut HourCursor,
 ) -> Option<SimTime> {
     let mut budget = unit_exponential(rng);
-    let in_week = nanos_into_week(calendar, now);
-    let mut hour = (in_week / HOUR_NS) as usize;
     let mut t = now;
-    // The end of the calendar hour that contains t.
-    let mut hour_end = SimTime::from_nanos(t.as_nanos() + (HOUR_NS - in_week % HOUR_NS));
+    // The hour of the week that contains t, and the end of that calendar hour.
+    let (mut hour, mut hour_end) = cursor.locate(calendar, t);
     while t < horizon {
         let per_ns = rates.per_ns[hour];
         // At most an hour: the signed conversion is exact and one instruction.
         let span = hour_end.since(t).as_nanos() as i64 as f64;
         if per_ns > 0.0 && budget <= per_ns * span {
             let at = t + SimDuration::from_nanos(ceil_to_u64(budget / per_ns));
+            *cursor = HourCursor { hour, end: hour_end };
             return (at <= horizon).then_some(at);
         }
         budget -= per_ns * span;
@@ -365,6 +390,7 @@ mod tests {
     use super::*;
     use crate::rng::{StreamId, Streams};
     use crate::time::CivilDateTime;
+    use rand::Rng;
 
     fn calendar() -> Calendar {
         // A Monday.
@@ -381,7 +407,8 @@ mod tests {
         let mut by_hour = [0u32; 24];
         let mut t = SimTime::ZERO;
         let mut n = 0;
-        while let Some(next) = next_arrival(t, horizon, &cal, &mut rng, &rates) {
+        let mut cursor = HourCursor::default();
+        while let Some(next) = next_arrival(t, horizon, &cal, &mut rng, &rates, &mut cursor) {
             by_hour[cal.at(next).hour as usize] += 1;
             t = next;
             n += 1;
@@ -413,10 +440,55 @@ mod tests {
                 horizon,
                 &cal,
                 &mut rng,
-                &WeeklyRates::new(|_, _| 0.0)
+                &WeeklyRates::new(|_, _| 0.0),
+                &mut HourCursor::default()
             ),
             None
         );
+    }
+
+    /// The cursor only saves work: a run's chain of arrivals, and draws from instants that
+    /// jump back and forth across hours, days and weeks, are the same with a kept cursor as
+    /// with a fresh one each time.
+    #[test]
+    fn the_hour_cursor_never_changes_an_arrival() {
+        let cal = Calendar::new(CivilDateTime::new(2021, 7, 17, 13, 59, 59).expect("date"));
+        let rates = ProfileModel::of(ClientProfile::Phone).weekly_rates(2);
+        let horizon = SimTime::ZERO + SimDuration::from_days(40);
+        let (mut kept_rng, mut fresh_rng) = (
+            Streams::new(5).rng(StreamId::named("cursor")),
+            Streams::new(5).rng(StreamId::named("cursor")),
+        );
+        let mut jumps = Streams::new(6).rng(StreamId::named("jumps"));
+        let mut cursor = HourCursor::default();
+        let mut t = SimTime::ZERO;
+        let mut arrivals = 0;
+        for i in 0..20_000 {
+            // Mostly the chain (from the last arrival), sometimes anywhere in the run,
+            // sometimes exactly on an hour's boundary.
+            let now = match i % 7 {
+                3 => SimTime::from_nanos(jumps.next_u64() % horizon.as_nanos()),
+                5 => SimTime::from_nanos((jumps.next_u64() % 960) * HOUR_NS),
+                _ => t,
+            };
+            let kept = next_arrival(now, horizon, &cal, &mut kept_rng, &rates, &mut cursor);
+            let fresh = next_arrival(
+                now,
+                horizon,
+                &cal,
+                &mut fresh_rng,
+                &rates,
+                &mut HourCursor::default(),
+            );
+            assert_eq!(kept, fresh, "draw {i} from {now:?}");
+            if let Some(at) = kept {
+                t = at;
+                arrivals += 1;
+            } else {
+                t = SimTime::ZERO;
+            }
+        }
+        assert!(arrivals > 15_000, "{arrivals}");
     }
 
     /// The weekly table gives each instant the rate of its calendar hour, as `activity` dates it.

@@ -8,7 +8,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
-use crate::lan::{ProfileModel, Protocol, SessionLengths, WeeklyRates};
+use crate::lan::{HourCursor, ProfileModel, Protocol, SessionLengths, WeeklyRates};
 use crate::napt::{Endpoint, MappingId, NaptDrop};
 use crate::packet::{self, FirstPacket};
 use crate::rng::unit;
@@ -55,6 +55,8 @@ pub(super) struct ClientState {
     pub lengths: SessionLengths,
     /// The group's session arrival rate in each hour of the week.
     pub rates: WeeklyRates,
+    /// The calendar hour of the group's last arrival (where the next one's walk starts).
+    pub hour: HourCursor,
     /// Index of the group's first client among all LAN clients (for addresses).
     pub first_client: u32,
     pub next_port: Vec<u16>,
@@ -95,6 +97,7 @@ impl ClientState {
             model: group.model.clone(),
             lengths: SessionLengths::of(&group.model),
             rates: group.model.weekly_rates(count),
+            hour: HourCursor::default(),
             first_client,
             // Spread the clients' ephemeral ports so they do not march in step.
             next_port: (0..count)
@@ -125,8 +128,14 @@ impl Simulation<'_> {
         if client.outcome.clients == 0 {
             return;
         }
-        let next =
-            crate::lan::next_arrival(self.now, self.end, &self.calendar, &mut client.rng, &client.rates);
+        let next = crate::lan::next_arrival(
+            self.now,
+            self.end,
+            &self.calendar,
+            &mut client.rng,
+            &client.rates,
+            &mut client.hour,
+        );
         if let Some(at) = next {
             self.queue.push(at, Event::SessionStart { group });
         }
