@@ -285,6 +285,18 @@ const NOT_QUEUED: SimTime = SimTime::MAX;
 /// outcome depends on its order (BTreeMap cost ~3x more per flow at 4000 entries).
 type KeyMap<K, V> = hashbrown::HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
+/// The mappings' slots by flow key, `(key, slot)`: a hash table whose hash the caller
+/// computes ([`key_hash`]), so a new mapping's key is hashed once for its lookup and its
+/// insertion. Never iterated either.
+type SlotsByKey = hashbrown::HashTable<(u128, u32)>;
+
+/// The fixed hash of a flow key (the same [`KeyHasher`] as the maps').
+fn key_hash(key: u128) -> u64 {
+    let mut hasher = KeyHasher::default();
+    hasher.write_u128(key);
+    hasher.finish()
+}
+
 /// A fixed, unseeded hash for integer keys (folded 128-bit multiply): deterministic everywhere.
 #[derive(Clone, Copy, Debug, Default)]
 struct KeyHasher(u64);
@@ -529,7 +541,7 @@ pub struct NaptTable {
     now: SimTime,
     entries: Vec<Entry>,
     free_slots: Vec<u32>,
-    by_key: KeyMap<u128, u32>,
+    by_key: SlotsByKey,
     expiry: ExpiryQueue,
     /// Slots 0..3: the per-protocol pools; further slots: per-destination pools.
     pools: Vec<PortPool>,
@@ -592,7 +604,7 @@ impl NaptTable {
             now: SimTime::ZERO,
             entries: Vec::new(),
             free_slots: Vec::new(),
-            by_key: KeyMap::default(),
+            by_key: SlotsByKey::new(),
             expiry: ExpiryQueue::default(),
             pools: Protocol::ALL.map(|_| PortPool::new(0, 0)).to_vec(),
             free_pools: Vec::new(),
@@ -688,7 +700,8 @@ impl NaptTable {
     ) -> Result<Mapping, NaptDrop> {
         let now = self.expire_due(now);
         let key = self.key_of(protocol, internal, destination);
-        if let Some(&slot) = self.by_key.get(&key)
+        let hash = key_hash(key);
+        if let Some(&(_, slot)) = self.by_key.find(hash, |&(k, _)| k == key)
             && let Some(entry) = self.entries.get_mut(slot as usize)
         {
             entry.sessions = entry.sessions.saturating_add(1);
@@ -728,7 +741,8 @@ impl NaptTable {
             live: true,
         };
         let generation = entry.generation;
-        self.by_key.insert(key, slot);
+        self.by_key
+            .insert_unique(hash, (key, slot), |&(k, _)| key_hash(k));
         self.live += 1;
         self.peak = self.peak.max(self.live);
         self.mappings_created += 1;
@@ -749,7 +763,7 @@ impl NaptTable {
     ) -> Option<Mapping> {
         self.expire_due(now);
         let key = self.key_of(protocol, internal, destination);
-        let slot = *self.by_key.get(&key)?;
+        let &(_, slot) = self.by_key.find(key_hash(key), |&(k, _)| k == key)?;
         let entry = self.entries.get(slot as usize)?;
         Some(Mapping {
             id: MappingId {
@@ -990,7 +1004,9 @@ impl NaptTable {
         entry.live = false;
         entry.generation = entry.generation.wrapping_add(1);
         let (key, pool_slot, port) = (entry.key, entry.pool, entry.external_port);
-        self.by_key.remove(&key);
+        if let Ok(found) = self.by_key.find_entry(key_hash(key), |&(k, _)| k == key) {
+            found.remove();
+        }
         self.free_slots.push(slot);
         self.live -= 1;
         self.expired += 1;
