@@ -485,9 +485,23 @@ mod tests {
                         now = t;
                     }
                 } else {
-                    let got = queue.pop().map(|(t, id)| (t.as_nanos(), id));
-                    let want = reference.pop().map(|Reverse(k)| k);
-                    assert_eq!(got, want, "seed {seed}");
+                    // Pops, and pops of an event due by a bound: none, just before the next
+                    // event (before the last one popped too), at it, or anywhere ahead.
+                    let next = reference.peek().map(|&Reverse((t, _))| t);
+                    let until = match rng.next_u32() % 5 {
+                        0 | 1 => u64::MAX,
+                        2 => next.map_or(0, |t| t.saturating_sub(1 + rng.next_u64() % 3)),
+                        3 => next.unwrap_or(0),
+                        _ => now.saturating_add(rng.next_u64() % spread),
+                    };
+                    let got = queue
+                        .pop_until(SimTime::from_nanos(until))
+                        .map(|(t, id)| (t.as_nanos(), id));
+                    let want = match next {
+                        Some(t) if t <= until => reference.pop().map(|Reverse(k)| k),
+                        _ => None,
+                    };
+                    assert_eq!(got, want, "seed {seed}, until {until}");
                     if let Some((t, _)) = got {
                         now = t;
                     }

@@ -542,8 +542,8 @@ impl<'s> Simulation<'s> {
         self.run_event(t, event, observer)
     }
 
-    /// Runs `event`, just taken from the queue at `t`. Inlined into the run loop (LLVM's
-    /// own choice flips with unrelated changes, and a call here costs a tenth of an event).
+    /// Runs `event`, just taken from the queue at `t`. Inlined into the run loop: LLVM's
+    /// own choice flipped with unrelated changes.
     #[inline(always)]
     fn run_event(
         &mut self,
