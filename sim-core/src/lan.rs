@@ -206,14 +206,56 @@ impl ProfileModel {
         };
         curve[at.hour as usize]
     }
+}
+
+/// A group's per-session draws, prepared once from its profile: the chances as integer
+/// thresholds ([`Chance`]: the same outcomes as `unit(rng) < p`, compared without a
+/// float conversion, so the branch that follows resolves sooner) and the length means
+/// in seconds (each draw converted them from nanoseconds: an unsigned conversion and a
+/// division, the slowest step of a session's draws). Every draw's value is the one the
+/// profile's shares and means have always given.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SessionDraws {
+    ipv4: Chance,
+    udp: Chance,
+    udp_or_tcp: Chance,
+    long: Chance,
+    short_secs: f64,
+    long_secs: f64,
+    shared_socket: Chance,
+    destinations: f64,
+    uniform_destinations: bool,
+}
+
+impl SessionDraws {
+    pub fn of(model: &ProfileModel) -> SessionDraws {
+        SessionDraws {
+            ipv4: Chance::new(model.ipv4_share),
+            udp: Chance::new(model.udp_share),
+            udp_or_tcp: Chance::new(model.udp_share + model.tcp_share),
+            long: Chance::new(model.long_share),
+            short_secs: model.short_mean.as_secs_f64(),
+            long_secs: model.long_mean.as_secs_f64(),
+            shared_socket: Chance::new(model.shared_socket_share),
+            destinations: model.destinations.max(1) as f64,
+            uniform_destinations: model.uniform_destinations,
+        }
+    }
+
+    /// Whether a session goes over IPv4 (with probability `ipv4_share`).
+    #[inline]
+    pub fn ipv4(&self, rng: &mut SimRng) -> bool {
+        self.ipv4.happens(rng)
+    }
 
     /// Draws one session's protocol.
     #[inline]
-    pub fn draw_protocol(&self, rng: &mut SimRng) -> Protocol {
-        let u = unit(rng);
-        if u < self.udp_share {
+    pub fn protocol(&self, rng: &mut SimRng) -> Protocol {
+        use rand::Rng;
+        let bits = rng.next_u64();
+        if self.udp.holds_for(bits) {
             Protocol::Udp
-        } else if u < self.udp_share + self.tcp_share {
+        } else if self.udp_or_tcp.holds_for(bits) {
             Protocol::Tcp
         } else {
             Protocol::Icmp
@@ -222,61 +264,35 @@ impl ProfileModel {
 
     /// Whether a UDP session comes from the device's long-lived socket.
     #[inline]
-    pub fn draw_shared_socket(&self, rng: &mut SimRng) -> bool {
-        unit(rng) < self.shared_socket_share
-    }
-
-    /// Draws one session's length from the short/long mixture ([`SessionLengths::draw`]).
-    pub fn draw_length(&self, rng: &mut SimRng) -> SimDuration {
-        SessionLengths::of(self).draw(rng)
-    }
-
-    /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
-    #[inline]
-    pub fn draw_destination(&self, rng: &mut SimRng) -> u32 {
-        let u = unit(rng);
-        if self.uniform_destinations {
-            return (u * self.destinations.max(1) as f64) as u32;
-        }
-        // Squaring skews towards 0: index 0 is drawn about 2·sqrt(1/n) of the time.
-        ((u * u) * self.destinations.max(1) as f64) as u32
-    }
-}
-
-/// A profile's session-length mixture with its means in seconds: converted once per
-/// group, not on every session (the conversion's division was the slowest step of a
-/// session's draws). Each draw's value is `unit_exponential × mean.as_secs_f64()`
-/// seconds rounded to the nanosecond, as it always was.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SessionLengths {
-    short_secs: f64,
-    long_secs: f64,
-    long_share: f64,
-}
-
-impl SessionLengths {
-    pub fn of(model: &ProfileModel) -> SessionLengths {
-        SessionLengths {
-            short_secs: model.short_mean.as_secs_f64(),
-            long_secs: model.long_mean.as_secs_f64(),
-            long_share: model.long_share,
-        }
+    pub fn shared_socket(&self, rng: &mut SimRng) -> bool {
+        self.shared_socket.happens(rng)
     }
 
     /// Draws one session's length: long with probability `long_share`, then an
     /// exponential of that mean, at least a millisecond.
     #[inline]
-    pub fn draw(&self, rng: &mut SimRng) -> SimDuration {
-        let mean_secs = if unit(rng) < self.long_share {
+    pub fn length(&self, rng: &mut SimRng) -> SimDuration {
+        let mean_secs = if self.long.happens(rng) {
             self.long_secs
         } else {
             self.short_secs
         };
         SimDuration::from_secs_f64(unit_exponential(rng) * mean_secs).max(SimDuration::from_millis(1))
     }
+
+    /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
+    #[inline]
+    pub fn destination(&self, rng: &mut SimRng) -> u32 {
+        let u = unit(rng);
+        if self.uniform_destinations {
+            return (u * self.destinations) as u32;
+        }
+        // Squaring skews towards 0: index 0 is drawn about 2·sqrt(1/n) of the time.
+        ((u * u) * self.destinations) as u32
+    }
 }
 
-use crate::rng::{unit, unit_exponential};
+use crate::rng::{Chance, unit, unit_exponential};
 use crate::time::ceil_to_u64;
 
 const HOUR_NS: u64 = 3_600_000_000_000;
@@ -546,7 +562,9 @@ mod tests {
         let model = ProfileModel::of(ClientProfile::TeleworkPc);
         let mut rng = Streams::new(3).rng(StreamId::named("len"));
         let n = 20_000;
-        let total: f64 = (0..n).map(|_| model.draw_length(&mut rng).as_secs_f64()).sum();
+        let total: f64 = (0..n)
+            .map(|_| SessionDraws::of(&model).length(&mut rng).as_secs_f64())
+            .sum();
         let mean = model.short_mean.as_secs_f64() * (1.0 - model.long_share)
             + model.long_mean.as_secs_f64() * model.long_share;
         assert!(

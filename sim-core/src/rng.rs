@@ -79,6 +79,41 @@ fn unit_of_bits(bits: u64) -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// An event of probability `p`, decided as `unit(rng) < p` is, with integers only.
+///
+/// `unit` is `k / 2^53` for the high 53 bits `k` of a draw, and scaling by a power of
+/// two is exact, so `unit < p` exactly when `k < ceil(p · 2^53)`: the same outcome for
+/// every draw, without converting the draw to a float before the branch on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chance {
+    below: u64,
+}
+
+impl Chance {
+    pub fn new(p: f64) -> Chance {
+        // NaN and p <= 0 give 0 (never, as `unit < p` never holds); p >= 1 gives 2^53 (always).
+        Chance {
+            below: crate::time::ceil_to_u64(p * UNIT_SCALE).min(1 << 53),
+        }
+    }
+
+    /// Draws: true with probability `p`.
+    #[inline]
+    pub fn happens(self, rng: &mut SimRng) -> bool {
+        use rand::Rng;
+        self.holds_for(rng.next_u64())
+    }
+
+    /// Whether `unit` of the 64-bit draw `bits` lies below `p`.
+    #[inline]
+    pub fn holds_for(self, bits: u64) -> bool {
+        (bits >> 11) < self.below
+    }
+}
+
+/// 2^53: `unit`'s denominator.
+const UNIT_SCALE: f64 = (1u64 << 53) as f64;
+
 /// A unit-mean exponential draw: Marsaglia and Tsang's ziggurat (2000), 256 layers.
 ///
 /// One 64-bit draw serves nearly every call: its low 8 bits pick a layer and its
@@ -184,6 +219,48 @@ mod tests {
         // The registry is a fixed function: this value must never change, or every
         // recorded outcome and snapshot would move.
         assert_eq!(StreamId::named("link/ngn"), StreamId(0x9114_6567_9b2b_5a05));
+    }
+
+    /// A chance decides every draw as `unit < p` does: for probabilities at, between and
+    /// beside the multiples of 2^-53, out of range and NaN, on random draws and on the
+    /// draws either side of each threshold.
+    #[test]
+    fn a_chance_holds_exactly_when_unit_is_below_p() {
+        let step = 1.0 / UNIT_SCALE;
+        let mut ps = vec![
+            0.0,
+            -0.5,
+            f64::NAN,
+            1.0,
+            1.5,
+            f64::INFINITY,
+            0.5,
+            step,
+            step / 2.0,
+            1.0 - step,
+            0.1,
+            0.89,
+            0.1 + 0.89,
+        ];
+        let mut rng = Streams::new(3).rng(StreamId::named("chance-test"));
+        for _ in 0..200 {
+            let p = unit(&mut rng);
+            ps.extend([p, p + step / 3.0, p - step / 3.0]);
+        }
+        for p in ps {
+            let chance = Chance::new(p);
+            // The draws whose `unit` lies at and either side of p.
+            let around = (p.clamp(0.0, 1.0) * UNIT_SCALE) as u64;
+            let crafted = (around.saturating_sub(2)..around + 2).map(|k| k.min((1 << 53) - 1) << 11);
+            let random: Vec<u64> = (0..2_000).map(|_| rng.next_u64()).collect();
+            for bits in crafted.chain(random) {
+                assert_eq!(
+                    chance.holds_for(bits),
+                    unit_of_bits(bits) < p,
+                    "p {p:e}, bits {bits:#x}"
+                );
+            }
+        }
     }
 
     #[test]

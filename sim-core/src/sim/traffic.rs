@@ -8,10 +8,9 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
-use crate::lan::{HourCursor, ProfileModel, Protocol, SessionLengths, WeeklyRates};
+use crate::lan::{HourCursor, ProfileModel, Protocol, SessionDraws, WeeklyRates};
 use crate::napt::{Endpoint, MappingId, NaptDrop};
 use crate::packet::{self, FirstPacket};
-use crate::rng::unit;
 use crate::scenario::{ClientGroup, ClientProfile};
 use rand::Rng;
 
@@ -51,8 +50,8 @@ pub(super) struct ClientState {
     /// home's scenario (one more cache miss a session).
     pub profile: ClientProfile,
     pub model: ProfileModel,
-    /// The model's session lengths, their means converted once.
-    pub lengths: SessionLengths,
+    /// The model's per-session draws, prepared once.
+    pub draws: SessionDraws,
     /// The group's session arrival rate in each hour of the week.
     pub rates: WeeklyRates,
     /// The calendar hour of the group's last arrival (where the next one's walk starts).
@@ -95,7 +94,7 @@ impl ClientState {
             rng,
             profile: group.profile,
             model: group.model.clone(),
-            lengths: SessionLengths::of(&group.model),
+            draws: SessionDraws::of(&group.model),
             rates: group.model.weekly_rates(count),
             hour: HourCursor::default(),
             first_client,
@@ -151,17 +150,17 @@ impl Simulation<'_> {
         let br_down = self.br_is_down();
         let client = &mut self.clients[group as usize];
         let profile = client.profile;
-        let model = &client.model;
+        let draws = &client.draws;
         let who = (client.rng.next_u64() % u64::from(client.outcome.clients)) as u32;
-        let family = if unit(&mut client.rng) < model.ipv4_share {
+        let family = if draws.ipv4(&mut client.rng) {
             Family::Ipv4
         } else {
             Family::Ipv6
         };
-        let protocol = model.draw_protocol(&mut client.rng);
-        let length = client.lengths.draw(&mut client.rng);
-        let dest_index = model.draw_destination(&mut client.rng);
-        let shared = protocol == Protocol::Udp && model.draw_shared_socket(&mut client.rng);
+        let protocol = draws.protocol(&mut client.rng);
+        let length = draws.length(&mut client.rng);
+        let dest_index = draws.destination(&mut client.rng);
+        let shared = protocol == Protocol::Udp && draws.shared_socket(&mut client.rng);
         let source_port = if shared {
             // The device's long-lived UDP socket.
             SHARED_SOCKET_PORT
