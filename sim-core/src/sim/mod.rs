@@ -664,8 +664,7 @@ impl<'s> Simulation<'s> {
         self.queue.prefetch_next();
         for client in &self.clients {
             prefetch_all(&client.rng);
-            prefetch_line(&client.model.ipv4_share);
-            prefetch_line(&client.model.long_mean);
+            prefetch_all(&client.draws);
             prefetch_line(&client.active);
             prefetch_line(&client.outcome);
             prefetch_line(&client.next_port[..]);

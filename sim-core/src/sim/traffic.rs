@@ -8,7 +8,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 use super::*;
-use crate::lan::{HourCursor, ProfileModel, Protocol, SessionDraws, WeeklyRates};
+use crate::lan::{HourCursor, Protocol, SessionDraws, WeeklyRates};
 use crate::napt::{Endpoint, MappingId, NaptDrop};
 use crate::packet::{self, FirstPacket};
 use crate::scenario::{ClientGroup, ClientProfile};
@@ -45,12 +45,10 @@ pub(super) struct SessionEnd {
 #[derive(Debug)]
 pub(super) struct ClientState {
     pub rng: SimRng,
-    /// The group's profile and session model, copied from the scenario: an area steps
-    /// thousands of homes in turn, and a session's draws should not reach into the
-    /// home's scenario (one more cache miss a session).
+    /// The group's profile and its session model's draws, prepared from the scenario
+    /// once: an area steps thousands of homes in turn, and a session's draws should not
+    /// reach into the home's scenario (one more cache miss a session).
     pub profile: ClientProfile,
-    pub model: ProfileModel,
-    /// The model's per-session draws, prepared once.
     pub draws: SessionDraws,
     /// The group's session arrival rate in each hour of the week.
     pub rates: WeeklyRates,
@@ -93,7 +91,6 @@ impl ClientState {
         ClientState {
             rng,
             profile: group.profile,
-            model: group.model.clone(),
             draws: SessionDraws::of(&group.model),
             rates: group.model.weekly_rates(count),
             hour: HourCursor::default(),
