@@ -67,7 +67,8 @@ pub struct EventQueue<E> {
     /// from `due_head`.
     buckets: [Vec<Key>; BUCKETS],
     due_head: usize,
-    /// The earliest time in each bucket 1..=64 (`u64::MAX` when empty; bucket 0's is not kept).
+    /// The earliest time in each bucket 1..=64 (`u64::MAX` when empty; bucket 0's is
+    /// written but never read: its keys' time is `last`).
     bucket_min: [u64; BUCKETS],
     /// Bit `b - 1` is set when bucket `b` (1..=64) holds keys.
     occupied: u64,

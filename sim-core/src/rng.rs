@@ -76,7 +76,7 @@ pub fn unit(rng: &mut SimRng) -> f64 {
 
 /// The uniform in [0, 1) that the high 53 bits of a 64-bit draw give.
 fn unit_of_bits(bits: u64) -> f64 {
-    (bits >> 11) as f64 / (1u64 << 53) as f64
+    (bits >> 11) as f64 / UNIT_SCALE
 }
 
 /// An event of probability `p`, decided as `unit(rng) < p` is, with integers only.
