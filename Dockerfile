@@ -10,6 +10,8 @@ FROM rust:1-slim-trixie AS builder
 RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The build flags (.cargo/config.toml: the random streams' AVX-512 code).
+COPY .cargo .cargo
 COPY sim-core sim-core
 COPY reports reports
 COPY harness harness

@@ -20,7 +20,7 @@
 //! cloud sync, updates).
 
 pub use crate::napt::Protocol;
-use crate::rng::SimRng;
+use crate::rng::LanRng;
 use crate::scenario::ClientProfile;
 use crate::time::{Calendar, SimDuration, SimTime};
 
@@ -244,13 +244,13 @@ impl SessionDraws {
 
     /// Whether a session goes over IPv4 (with probability `ipv4_share`).
     #[inline]
-    pub fn ipv4(&self, rng: &mut SimRng) -> bool {
+    pub fn ipv4(&self, rng: &mut LanRng) -> bool {
         self.ipv4.happens(rng)
     }
 
     /// Draws one session's protocol.
     #[inline]
-    pub fn protocol(&self, rng: &mut SimRng) -> Protocol {
+    pub fn protocol(&self, rng: &mut LanRng) -> Protocol {
         use rand::Rng;
         let bits = rng.next_u64();
         if self.udp.holds_for(bits) {
@@ -264,14 +264,14 @@ impl SessionDraws {
 
     /// Whether a UDP session comes from the device's long-lived socket.
     #[inline]
-    pub fn shared_socket(&self, rng: &mut SimRng) -> bool {
+    pub fn shared_socket(&self, rng: &mut LanRng) -> bool {
         self.shared_socket.happens(rng)
     }
 
     /// Draws one session's length: long with probability `long_share`, then an
     /// exponential of that mean, at least a millisecond.
     #[inline]
-    pub fn length(&self, rng: &mut SimRng) -> SimDuration {
+    pub fn length(&self, rng: &mut LanRng) -> SimDuration {
         let mean_secs = if self.long.happens(rng) {
             self.long_secs
         } else {
@@ -282,7 +282,7 @@ impl SessionDraws {
 
     /// Draws a destination index in `0..destinations`, popular ones (low indices) more often.
     #[inline]
-    pub fn destination(&self, rng: &mut SimRng) -> u32 {
+    pub fn destination(&self, rng: &mut LanRng) -> u32 {
         let u = unit(rng);
         if self.uniform_destinations {
             return (u * self.destinations) as u32;
@@ -376,7 +376,7 @@ pub fn next_arrival(
     now: SimTime,
     horizon: SimTime,
     calendar: &Calendar,
-    rng: &mut SimRng,
+    rng: &mut LanRng,
     rates: &WeeklyRates,
     cursor: &mut HourCursor,
 ) -> Option<SimTime> {
@@ -418,7 +418,7 @@ mod tests {
         let cal = calendar();
         let model = ProfileModel::of(ClientProfile::TeleworkPc);
         let rates = model.weekly_rates(1);
-        let mut rng = Streams::new(7).rng(StreamId::named("lan-test"));
+        let mut rng = Streams::new(7).lan_rng(StreamId::named("lan-test"));
         let horizon = SimTime::ZERO + SimDuration::from_days(5);
         let mut by_hour = [0u32; 24];
         let mut t = SimTime::ZERO;
@@ -448,7 +448,7 @@ mod tests {
     #[test]
     fn a_zero_rate_gives_no_arrival_and_terminates() {
         let cal = calendar();
-        let mut rng = Streams::new(1).rng(StreamId::named("x"));
+        let mut rng = Streams::new(1).lan_rng(StreamId::named("x"));
         let horizon = SimTime::ZERO + SimDuration::from_days(30);
         assert_eq!(
             next_arrival(
@@ -472,10 +472,10 @@ mod tests {
         let rates = ProfileModel::of(ClientProfile::Phone).weekly_rates(2);
         let horizon = SimTime::ZERO + SimDuration::from_days(40);
         let (mut kept_rng, mut fresh_rng) = (
-            Streams::new(5).rng(StreamId::named("cursor")),
-            Streams::new(5).rng(StreamId::named("cursor")),
+            Streams::new(5).lan_rng(StreamId::named("cursor")),
+            Streams::new(5).lan_rng(StreamId::named("cursor")),
         );
-        let mut jumps = Streams::new(6).rng(StreamId::named("jumps"));
+        let mut jumps = Streams::new(6).lan_rng(StreamId::named("jumps"));
         let mut cursor = HourCursor::default();
         let mut t = SimTime::ZERO;
         let mut arrivals = 0;
@@ -560,7 +560,7 @@ mod tests {
     #[test]
     fn session_lengths_mix_short_and_long() {
         let model = ProfileModel::of(ClientProfile::TeleworkPc);
-        let mut rng = Streams::new(3).rng(StreamId::named("len"));
+        let mut rng = Streams::new(3).lan_rng(StreamId::named("len"));
         let n = 20_000;
         let total: f64 = (0..n)
             .map(|_| SessionDraws::of(&model).length(&mut rng).as_secs_f64())

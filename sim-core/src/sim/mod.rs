@@ -22,7 +22,7 @@ use crate::outcome::{
     AftrOutcome, BootOutcome, ClientOutcome, Dur, FamilyOutcome, GatewayOutcome, Outcome, PhaseOutcome,
     RebootCounts, TraceSummary,
 };
-use crate::rng::{SimRng, StreamId, Streams};
+use crate::rng::{LanRng, SimRng, StreamId, Streams};
 use crate::scenario::{FaultKind, FaultTiming, GatewayModel, LinkId, LoadSource, Scenario};
 use crate::servers::{
     Distributor, RuleAnswer, RuleServer, STATUS_DISTRIBUTION_PENDING, ServerFault, VneSoftware,
@@ -357,7 +357,7 @@ impl<'s> Simulation<'s> {
             .iter()
             .map(|g| {
                 let state = ClientState::new(
-                    streams.rng(StreamId::named("lan").child(g.profile as u64)),
+                    streams.lan_rng(StreamId::named("lan").child(g.profile as u64)),
                     g,
                     first_client,
                 );

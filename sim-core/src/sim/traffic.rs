@@ -44,7 +44,7 @@ pub(super) struct SessionEnd {
 /// Per LAN client group: its stream, its clients' next source ports and its counters.
 #[derive(Debug)]
 pub(super) struct ClientState {
-    pub rng: SimRng,
+    pub rng: LanRng,
     /// The group's profile and its session model's draws, prepared from the scenario
     /// once: an area steps thousands of homes in turn, and a session's draws should not
     /// reach into the home's scenario (one more cache miss a session).
@@ -86,7 +86,7 @@ fn destination(profile: ClientProfile, index: u32, protocol: Protocol) -> Endpoi
 }
 
 impl ClientState {
-    pub(super) fn new(rng: SimRng, group: &ClientGroup, first_client: u32) -> ClientState {
+    pub(super) fn new(rng: LanRng, group: &ClientGroup, first_client: u32) -> ClientState {
         let count = group.count;
         ClientState {
             rng,
