@@ -47,7 +47,7 @@ pub type LanRng = ChaCha8Stream<16>;
 /// state, so this type keeps the high half itself and starts a new core when the
 /// low half wraps (after 256 GiB of one stream: never in a run, but exact).
 pub struct ChaCha8Stream<const BLOCKS: usize> {
-    /// The key stream's next bytes; `words[index..]` are not yet handed out.
+    /// The key stream's next bytes: the words from `index` on are not yet handed out.
     blocks: [[u8; 64]; BLOCKS],
     /// The next word to hand out, `16 * BLOCKS` when every one is spent.
     index: usize,
