@@ -461,7 +461,11 @@ mod tests {
                 let mut reference = ChaCha8Rng::seed_from_u64(seed);
                 reference.set_stream(stream);
                 let streams = Streams::new(seed);
-                follow(&mut streams.stream::<4>(StreamId(stream)), &mut reference.clone(), 3_000);
+                follow(
+                    &mut streams.stream::<4>(StreamId(stream)),
+                    &mut reference.clone(),
+                    3_000,
+                );
                 follow(&mut streams.stream::<16>(StreamId(stream)), &mut reference, 3_000);
             }
         }
