@@ -560,11 +560,10 @@ mod tests {
     #[test]
     fn session_lengths_mix_short_and_long() {
         let model = ProfileModel::of(ClientProfile::TeleworkPc);
+        let draws = SessionDraws::of(&model);
         let mut rng = Streams::new(3).lan_rng(StreamId::named("len"));
         let n = 20_000;
-        let total: f64 = (0..n)
-            .map(|_| SessionDraws::of(&model).length(&mut rng).as_secs_f64())
-            .sum();
+        let total: f64 = (0..n).map(|_| draws.length(&mut rng).as_secs_f64()).sum();
         let mean = model.short_mean.as_secs_f64() * (1.0 - model.long_share)
             + model.long_mean.as_secs_f64() * model.long_share;
         assert!(
